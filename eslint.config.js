@@ -1,0 +1,35 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.assay/**', 'portal/.svelte-kit/**', 'portal/build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': ['error', { allow: ['error'] }],
+    },
+  },
+  {
+    // Plugins and operators are separate products: they may import only the public sdk.
+    files: ['plugins/**/*.ts', 'operators/**/*.ts', 'tests/fixtures/**/*.{ts,js}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@assay/core', '@assay/core/*', '**/core/src/**'], message: 'Plugins depend on @assay/sdk only.' }] },
+      ],
+    },
+  },
+  {
+    // The CLI, scripts and benchmarks talk to a terminal.
+    files: ['core/src/cli/**/*.ts', 'core/bin/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

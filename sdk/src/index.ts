@@ -1,0 +1,44 @@
+export type { CheckCompileContext, CheckDefinition, CompiledCheck } from './check.ts';
+export { defineCheck } from './check.ts';
+export type {
+  ConnectionCheckResult,
+  ConnectorContext,
+  ConnectorDefinition,
+  DiscoveredColumn,
+  DiscoveredStream,
+  ReadItem,
+} from './connector.ts';
+export { defineConnector } from './connector.ts';
+export type { HttpRouter, Lifecycle, PluginConfig, PluginHttpApp } from './core-services.ts';
+export { coreServices } from './core-services.ts';
+export type { AssayErrorOptions, ErrorClass } from './errors.ts';
+export {
+  AssayError,
+  AuthenticationError,
+  classifyError,
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  OperationalError,
+  UserError,
+} from './errors.ts';
+export type { EventBus, EventMeta, EventRef } from './events.ts';
+export { defineEvent } from './events.ts';
+export type { Logger } from './logger.ts';
+export type {
+  OperatorCategory,
+  OperatorContext,
+  OperatorDefinition,
+  OperatorResult,
+  OperatorRunInfo,
+} from './operator.ts';
+export { defineOperator } from './operator.ts';
+export type { Plugin, PluginDefinition, PluginEnvironment, PluginMigration, PortalContribution } from './plugin.ts';
+export { definePlugin, isPlugin, PLUGIN_MARKER } from './plugin.ts';
+export type { QueueJob, QueuePolicy, QueueRef, QueueService, SendOptions, WorkOptions } from './queue.ts';
+export { defineQueue } from './queue.ts';
+export type { Static, TObject, TSchema, UiHints } from './schema.ts';
+export { isSecretSchema, schemaFieldPaths, Secret, SECRET_KEYWORD, Type } from './schema.ts';
+export type { ServiceInstances, ServiceRef, ServiceScope } from './service-ref.ts';
+export { createServiceRef } from './service-ref.ts';
