@@ -1,20 +1,28 @@
 import { OperationalError } from '@assay/sdk';
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 
 /** Creates the metadata database client. Nothing connects until the first query. */
 export function createDatabase(connectionString: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Knex {
   return knex({ client: 'pg', connection: connectionString, pool, acquireConnectionTimeout: 10_000 });
 }
 
-/** Runs `select 1`, turning a connection failure into one clear error naming the server. */
-export async function assertDatabaseReachable(db: Knex, connectionString: string): Promise<void> {
+/**
+ * Connects once with a plain client (knex's pool would keep retrying until its acquire timeout) and turns a
+ * failure into one clear error naming the server.
+ */
+export async function assertDatabaseReachable(connectionString: string, timeoutMs = 5000): Promise<void> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs });
   try {
-    await db.raw('select 1');
+    await client.connect();
+    await client.query('select 1');
   } catch (error) {
     throw new OperationalError(
       `Cannot connect to PostgreSQL at ${redactUrl(connectionString)}: ${describeError(error)}`,
       { code: 'DATABASE_UNREACHABLE', cause: error },
     );
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 

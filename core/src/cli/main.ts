@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AssayError } from '@assay/sdk';
+import { openDatabase } from '../database/open-database.ts';
+import { createLogger } from '../platform/logger.ts';
+import { resolveAppRoot } from '../platform/app-root.ts';
+import { installSdkResolution } from '../plugins/sdk-resolution.ts';
+import { platformVersion } from '../version.ts';
+import { COMMON_OPTIONS, configFor } from './cli-context.ts';
+import { migrateCommand, migrateUsage } from './migrate.command.ts';
+import { runPluginCommand } from './plugin.command.ts';
+import { serveCommand, serveUsage, workerCommand, workerUsage } from './serve.command.ts';
+
+const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
+
+Usage: assay <command> [options]
+
+Commands:
+  ${serveUsage.replace(/\n/g, '\n  ')}
+  ${workerUsage.replace(/\n/g, '\n  ')}
+  ${migrateUsage.replace(/\n/g, '\n  ')}
+  assay plugin list|add|remove|enable|disable ...
+      Manages plugins: list [--json], add <npm-spec|./plugin.tgz>, remove <name>,
+      enable|disable <id> --workspace <ws>. Added plugins load at the next start.
+  assay version [--json]
+
+Configuration comes from assay.yaml (or --config FILE) and the environment:
+  PORT, HOST, ASSAY_HOME, DATABASE_URL, ASSAY_LAKE, ASSAY_PLUGINS, LOG_LEVEL.`;
+
+async function pluginCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON_OPTIONS, strict: false });
+  const config = configFor({ config: typeof values.config === 'string' ? values.config : undefined });
+  installSdkResolution();
+  await runPluginCommand(
+    args.filter((arg, i) => !['--config', '-c'].includes(arg) && !['--config', '-c'].includes(args[i - 1] ?? '')),
+    {
+      appRoot: resolveAppRoot(),
+      installDir: join(config.home, 'plugins'),
+      specs: config.plugins,
+      platformVersion,
+      openDatabase: () => openDatabase(config, createLogger(config, 'cli', 2)),
+      json: values.json === true,
+      out: (line) => console.log(line),
+    },
+  );
+  return 0;
+}
+
+async function versionCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON_OPTIONS });
+  if (values.json) console.log(JSON.stringify({ version: platformVersion, node: process.version }));
+  else console.log(`assay ${platformVersion} (node ${process.version})`);
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  worker: workerCommand,
+  migrate: migrateCommand,
+  plugin: pluginCommand,
+  version: versionCommand,
+};
+
+/** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`assay: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    return await command(args);
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof AssayError) {
+    console.error(`assay: ${error.message} [${error.code}]`);
+    return 1;
+  }
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`assay: ${(error as Error).message}\nRun "assay help" for usage.`);
+    return 2;
+  }
+  console.error(`assay: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return 1;
+}

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { OperationalError } from '@assay/sdk';
+import { startPlatform } from '../platform/platform.ts';
+import { COMMON_OPTIONS, configFor } from './cli-context.ts';
+import { runUntilSignal } from './run-until-signal.ts';
+
+export const serveUsage = `assay serve [--config assay.yaml] [--port N] [--host H] [--no-worker]
+  Runs the API, the portal and (unless --no-worker) a queue worker.`;
+
+export const workerUsage = `assay worker [--config assay.yaml]
+  Works queue jobs only; run as many as you like against one PostgreSQL and lake.`;
+
+/** `assay serve`: boots the platform with HTTP and listens until a signal. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { ...COMMON_OPTIONS, port: { type: 'string' }, host: { type: 'string' }, 'no-worker': { type: 'boolean' } },
+  });
+  const overrides: Record<string, unknown> = {};
+  if (values.port !== undefined) overrides.port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;
+  if (values.host !== undefined) overrides.host = values.host;
+  if (values['no-worker'] === true) overrides.worker = { enabled: false };
+  const config = configFor(values, overrides);
+
+  const platform = await startPlatform({ config, role: 'serve' });
+  try {
+    const address = await platform.listen();
+    platform.logger.info({ address, docs: `${address}/api/docs` }, 'Assay is listening');
+  } catch (error) {
+    await platform.close();
+    throw listenError(error, config.host, config.port);
+  }
+  return runUntilSignal(platform);
+}
+
+/** `assay worker`: boots the platform without HTTP and works jobs until a signal. */
+export async function workerCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: COMMON_OPTIONS });
+  const platform = await startPlatform({ config: configFor(values), role: 'worker' });
+  return runUntilSignal(platform);
+}
+
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as { code?: unknown }).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    return new OperationalError(`Port ${port} on ${host} is already in use: stop the other process or set PORT`, {
+      code: 'PORT_IN_USE',
+      cause: error,
+    });
+  }
+  if (code === 'EACCES') {
+    return new OperationalError(`Not allowed to listen on ${where}: use a port above 1023 or grant the capability`, {
+      code: 'PORT_NOT_ALLOWED',
+      cause: error,
+    });
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new OperationalError(`Cannot listen on ${where}: HOST is not an address of this machine`, {
+      code: 'HOST_UNAVAILABLE',
+      cause: error,
+    });
+  }
+  return error;
+}

@@ -1,0 +1,71 @@
+import { Type, type Static } from 'typebox';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Everything Assay reads at boot. `assay.yaml` uses these keys; environment variables (see `config-env.ts`)
+ * override them. Unknown keys are refused so that a typo never silently falls back to a default.
+ */
+export const AssayConfigSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port (env PORT)' }),
+    host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to listen on (env HOST)' }),
+    home: Type.String({
+      minLength: 1,
+      default: './.assay',
+      description: 'State directory: embedded database, lake, generated keys, installed plugins (env ASSAY_HOME)',
+    }),
+    databaseUrl: Type.Optional(
+      Type.String({
+        pattern: '^postgres(ql)?://',
+        description: 'PostgreSQL connection string; embedded PostgreSQL when absent (env DATABASE_URL)',
+      }),
+    ),
+    lake: Type.Optional(
+      Type.String({ minLength: 1, description: 'Lake storage: a path or s3://bucket/prefix (env ASSAY_LAKE)' }),
+    ),
+    plugins: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Third-party plugin packages or paths to load (env ASSAY_PLUGINS, comma-separated)',
+    }),
+    logLevel: Type.Enum([...LOG_LEVELS], { default: 'info', description: 'Log level (env LOG_LEVEL)' }),
+    worker: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: '`assay serve` also works queue jobs (env ASSAY_SERVE_WORKER)',
+        }),
+        concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'Jobs worked at once' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    shutdownTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 30,
+      description: 'How long shutdown waits for requests and jobs before releasing them',
+    }),
+    pluginConfig: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: "Per-plugin settings keyed by plugin id, validated against each plugin's config schema",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The validated configuration as read from `assay.yaml` and the environment. */
+export type AssayConfigInput = Static<typeof AssayConfigSchema>;
+
+/** Where the lake lives. */
+export type LakeLocation =
+  | { readonly kind: 'local'; readonly path: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string };
+
+/** The configuration the platform runs with: paths resolved, lake parsed. */
+export interface AssayConfig extends Omit<AssayConfigInput, 'lake'> {
+  /** Absolute. */
+  readonly home: string;
+  readonly lake: LakeLocation;
+  /** The file it was read from, if any. */
+  readonly configFile: string | undefined;
+}

@@ -1,0 +1,26 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Generates the OpenAPI 3.1 document from route schemas and serves it with Swagger UI at `/api/docs`
+ * (the JSON at `/api/docs/json`). Must be registered before any route so every route is collected.
+ */
+export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Assay API',
+        version,
+        description: 'REST API of Assay, the self-hosted lakehouse platform. Errors: `{ error: { code, message } }`.',
+      },
+      tags: [
+        { name: 'platform', description: 'Health, readiness and metrics' },
+        { name: 'plugins', description: 'Installed plugins and the operators, connectors and checks they add' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+}

@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import type { Plugin, ServiceRef } from '@assay/sdk';
+import { asValue, createContainer, InjectionMode } from 'awilix';
+import type { Knex } from 'knex';
+import type { Logger as PinoLogger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { AssayConfig } from '../config/config.schema.ts';
+import { openDatabase } from '../database/open-database.ts';
+import { runMigrations } from '../database/migrations.ts';
+import { createEventBus } from '../events/event-bus.ts';
+import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
+import { createLakeReachabilityCheck, prepareLake } from '../lake/lake-reachability.ts';
+import { createContributionRegistry, type ContributionRegistry } from '../plugins/contribution-registry.ts';
+import { recordLoaded } from '../plugins/installed-plugins.ts';
+import { initializePlugins } from '../plugins/plugin-initializer.ts';
+import { loadPlugins, type LoadedPlugin } from '../plugins/plugin-loader.ts';
+import { pluginsRoutes } from '../plugins/plugins.routes.ts';
+import { installSdkResolution } from '../plugins/sdk-resolution.ts';
+import { createQueueService } from '../queue/queue-service.ts';
+import { platformVersion } from '../version.ts';
+import { ShutdownHooks } from './lifecycle.ts';
+import { createLogger } from './logger.ts';
+import { resolvePluginConfigs } from './plugin-config.ts';
+import { createPluginScopes, PLUGIN_SCOPED_SERVICE_IDS } from './plugin-scopes.ts';
+import { resolveAppRoot } from './app-root.ts';
+
+export interface StartPlatformOptions {
+  config: AssayConfig;
+  /** `serve` runs the HTTP API (and works jobs unless `worker.enabled` is false); `worker` only works jobs. */
+  role: 'serve' | 'worker';
+  /** Plugins given as values (tests), loaded after built-in and installed ones. */
+  inlinePlugins?: readonly Plugin[];
+  /** Load built-in plugins found in the installation (default true). */
+  includeBuiltins?: boolean;
+  logger?: PinoLogger;
+}
+
+/** A booted platform: database migrated, plugins initialized, queue running, HTTP ready but not listening. */
+export interface Platform {
+  readonly config: AssayConfig;
+  readonly logger: PinoLogger;
+  readonly db: Knex;
+  readonly databaseUrl: string;
+  /** Undefined in a worker. */
+  readonly http: AssayHttpServer | undefined;
+  readonly plugins: readonly LoadedPlugin[];
+  readonly registry: ContributionRegistry;
+  get<T>(ref: ServiceRef<T>): T;
+  /** Starts listening on `config.host:config.port`; returns the address. */
+  listen(): Promise<string>;
+  /** Drains HTTP, finishes or releases in-flight jobs, runs shutdown hooks, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the platform in dependency order. Whatever was started before a failure is stopped again, so a failed
+ * boot leaves no embedded database or connection behind.
+ */
+export async function startPlatform(options: StartPlatformOptions): Promise<Platform> {
+  const { config, role } = options;
+  const logger = options.logger ?? createLogger(config, role);
+  const hooks = new ShutdownHooks();
+  const cleanup: Array<() => Promise<void>> = [];
+  let draining = false;
+
+  try {
+    const database = await openDatabase(config, logger);
+    cleanup.push(() => database.close());
+    const { db, url: databaseUrl } = database;
+
+    installSdkResolution();
+    const plugins = await loadPlugins({
+      appRoot: resolveAppRoot(),
+      installDir: join(config.home, 'plugins'),
+      specs: config.plugins,
+      inline: options.inlinePlugins ?? [],
+      includeBuiltins: options.includeBuiltins ?? true,
+      platformVersion,
+    });
+    const registry = createContributionRegistry(plugins);
+    const pluginConfigs = resolvePluginConfigs(plugins, config.pluginConfig);
+    const applied = await runMigrations(db, registry.migrations);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    await recordLoaded(db, plugins);
+    await prepareLake(config.lake);
+
+    const metrics = new Registry();
+    collectDefaultMetrics({ register: metrics });
+    const works = role === 'worker' || config.worker.enabled;
+    const queue = createQueueService({ connectionString: databaseUrl, logger, metrics, works });
+    cleanup.push(() => queue.stop({ graceful: false, timeoutMs: 0 }));
+    await queue.start();
+    const events = createEventBus({ queue, db, connectionString: databaseUrl, logger });
+    cleanup.push(() => events.stop());
+    await events.start();
+
+    const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
+    container.register({ 'core.database': asValue(db), 'core.queue': asValue(queue) });
+    const http =
+      role === 'serve'
+        ? await createHttpServer({
+            logger,
+            version: platformVersion,
+            metrics,
+            container,
+            readiness: [
+              { name: 'database', check: () => db.raw('select 1').then(() => undefined) },
+              { name: 'lake', check: createLakeReachabilityCheck(config.lake) },
+            ],
+            isDraining: () => draining,
+          })
+        : undefined;
+    if (http !== undefined) {
+      cleanup.push(() => http.close());
+      await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
+    }
+
+    const resolveService = createPluginScopes({
+      root: container,
+      logger,
+      events,
+      hooks,
+      registry,
+      http,
+      platformVersion,
+      role,
+      pluginConfigs,
+    });
+    const knownServiceIds = new Set([...Object.keys(container.registrations), ...PLUGIN_SCOPED_SERVICE_IDS]);
+    await initializePlugins(plugins, resolveService, knownServiceIds);
+    await http?.ready();
+    logger.info(
+      { role, version: platformVersion, plugins: plugins.map((p) => `${p.id}@${p.version}`), works },
+      'platform started',
+    );
+
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      draining = true;
+      await http?.close();
+      await queue.stop({ graceful: true, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
+      await hooks.run(logger);
+      await events.stop();
+      await database.close();
+      logger.info('platform stopped');
+    };
+
+    return {
+      config,
+      logger,
+      db,
+      databaseUrl,
+      http,
+      plugins,
+      registry,
+      get: <T>(ref: ServiceRef<T>) => container.resolve<T>(ref.id),
+      listen: async () => {
+        if (http === undefined) throw new Error('A worker does not listen for HTTP');
+        return http.listen({ port: config.port, host: config.host });
+      },
+      close: () => (closing ??= close()),
+    };
+  } catch (error) {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}
