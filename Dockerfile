@@ -14,7 +14,7 @@ COPY plugins/ plugins/
 COPY operators/ operators/
 # Development tools (TypeScript, ESLint, the pinned `node` package) stay out of the image: Node 24 runs the
 # TypeScript sources directly.
-RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts=false \
+RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 FROM node:24-slim AS runtime
