@@ -2,10 +2,10 @@
 // summary lines CI reads (# tests / # pass / # fail), and fails when anything failed or nothing ran.
 // Arguments filter test files by path substring: `npm test -- core/src/config`.
 import { spawn } from 'node:child_process';
-import { glob, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, glob, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '../core/src/database/embedded-postgres.ts';
+import { startEmbeddedPostgres } from '@assay/core/embedded-postgres';
 
 const root = join(import.meta.dirname, '..');
 const filters = process.argv.slice(2);
@@ -23,6 +23,8 @@ if (files.length === 0) {
 }
 
 const scratch = await mkdtemp(join(tmpdir(), 'assay-tests-'));
+// Run as root, the embedded PostgreSQL runs as the `postgres` user, which must traverse into its data directory.
+await chmod(scratch, 0o755);
 const env = { ...process.env };
 let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
 if (env.TEST_DATABASE_URL === undefined || env.TEST_DATABASE_URL === '') {

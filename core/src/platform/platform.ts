@@ -130,7 +130,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     await initializePlugins(plugins, resolveService, knownServiceIds);
     await http?.ready();
     logger.info(
-      { role, version: platformVersion, plugins: plugins.map((p) => `${p.id}@${p.version}`), works },
+      { version: platformVersion, plugins: plugins.map((p) => `${p.id}@${p.version}`), works },
       'platform started',
     );
 
