@@ -9,7 +9,15 @@ export default tseslint.config(
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test collects suites and tests itself; awaiting them is not required.
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['describe', 'suite', 'test', 'it'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -18,12 +26,26 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript runs on Node: the CLI launcher and third-party plugin fixtures.
+    files: ['**/*.js'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     // Plugins and operators are separate products: they may import only the public sdk.
     files: ['plugins/**/*.ts', 'operators/**/*.ts', 'tests/fixtures/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@assay/core', '@assay/core/*', '**/core/src/**'], message: 'Plugins depend on @assay/sdk only.' }] },
+        {
+          patterns: [
+            {
+              group: ['@assay/core', '@assay/core/*', '**/core/src/**'],
+              message: 'Plugins depend on @assay/sdk only.',
+            },
+          ],
+        },
       ],
     },
   },

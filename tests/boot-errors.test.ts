@@ -18,14 +18,20 @@ describe('assay serve refuses to boot on bad input', () => {
     const home = await tempHome();
     await writeFile(join(home, 'assay.yaml'), 'port: 3000\nlog_level: debug\n');
     const result = await runAssayToEnd(['serve'], {}, home);
-    assertOneLineFailure(result, /^assay: Invalid configuration: .*assay\.yaml: unknown key "log_level".*\[CONFIG_INVALID\]$/);
+    assertOneLineFailure(
+      result,
+      /^assay: Invalid configuration: .*assay\.yaml: unknown key "log_level".*\[CONFIG_INVALID\]$/,
+    );
   });
 
   test('a wrong type in assay.yaml', async () => {
     const home = await tempHome();
     await writeFile(join(home, 'assay.yaml'), 'port: high\n');
     const result = await runAssayToEnd(['serve'], {}, home);
-    assertOneLineFailure(result, /^assay: Invalid configuration: port \(.*assay\.yaml\): must be integer \(got "high"\) \[CONFIG_INVALID\]$/);
+    assertOneLineFailure(
+      result,
+      /^assay: Invalid configuration: port \(.*assay\.yaml\): must be integer \(got "high"\) \[CONFIG_INVALID\]$/,
+    );
   });
 
   test('a wrong type in the environment', async () => {
@@ -35,8 +41,15 @@ describe('assay serve refuses to boot on bad input', () => {
 
   test('an unreachable DATABASE_URL', async () => {
     const home = await tempHome();
-    const result = await runAssayToEnd(['serve'], { DATABASE_URL: 'postgres://assay:secret@127.0.0.1:1/assay', ASSAY_HOME: home }, home);
-    assertOneLineFailure(result, /^assay: Cannot connect to PostgreSQL at postgres:\/\/assay:\*\*\*@127\.0\.0\.1:1\/assay: .*ECONNREFUSED.* \[DATABASE_UNREACHABLE\]$/);
+    const result = await runAssayToEnd(
+      ['serve'],
+      { DATABASE_URL: 'postgres://assay:secret@127.0.0.1:1/assay', ASSAY_HOME: home },
+      home,
+    );
+    assertOneLineFailure(
+      result,
+      /^assay: Cannot connect to PostgreSQL at postgres:\/\/assay:\*\*\*@127\.0\.0\.1:1\/assay: .*ECONNREFUSED.* \[DATABASE_UNREACHABLE\]$/,
+    );
     assert.doesNotMatch(result.stderr[0]!, /secret/);
   });
 
@@ -59,7 +72,12 @@ describe('assay serve refuses to boot on bad input', () => {
         { DATABASE_URL: database.url, ASSAY_HOME: home, PORT: String(port), LOG_LEVEL: 'error' },
         home,
       );
-      assertOneLineFailure(result, new RegExp(`^assay: Port ${port} on 127\\.0\\.0\\.1 is already in use: stop the other process or set PORT \\[PORT_IN_USE\\]$`));
+      assertOneLineFailure(
+        result,
+        new RegExp(
+          `^assay: Port ${port} on 127\\.0\\.0\\.1 is already in use: stop the other process or set PORT \\[PORT_IN_USE\\]$`,
+        ),
+      );
     });
   });
 

@@ -65,7 +65,10 @@ describe('assay serve and assay worker on one PostgreSQL', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // a duplicate delivery would land in this window
     const final = (await db('cluster_probe_jobs').select('n')) as Array<{ n: number }>;
     assert.equal(final.length, JOBS, 'no job worked twice');
-    assert.deepEqual(final.map((row) => row.n).sort((a, b) => a - b), [...Array(JOBS).keys()]);
+    assert.deepEqual(
+      final.map((row) => row.n).sort((a, b) => a - b),
+      [...Array(JOBS).keys()],
+    );
     const pids = new Set(rows.map((row: { pid: number }) => row.pid));
     assert.ok(pids.size >= 1 && pids.size <= 2);
   });
@@ -79,7 +82,10 @@ describe('assay serve and assay worker on one PostgreSQL', () => {
       return found.length >= EVENTS * 2 ? found : undefined;
     })) as Array<{ n: number; pid: number }>;
     for (let n = 0; n < EVENTS; n++) {
-      const heardBy = rows.filter((row) => row.n === n).map((row) => row.pid).sort();
+      const heardBy = rows
+        .filter((row) => row.n === n)
+        .map((row) => row.pid)
+        .sort();
       assert.deepEqual(heardBy, [serverPid, workerPid].sort(), `event ${n} heard once by each process`);
     }
   });

@@ -39,7 +39,11 @@ describe('assay serve with embedded defaults', () => {
     const second = runAssay(['serve'], env, home);
     try {
       await second.waitForLog(listening, 60_000);
-      assert.equal(second.stdout.some((line) => line.includes('"database migrated"')), false, 'data was reused');
+      assert.equal(
+        second.stdout.some((line) => line.includes('"database migrated"')),
+        false,
+        'data was reused',
+      );
     } finally {
       assert.equal(await second.stop('SIGINT'), 0);
     }

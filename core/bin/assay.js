@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 const [major, minor] = process.versions.node.split('.').map(Number);
 const supported = major > 22 || (major === 22 && minor >= 12);
 if (!supported) {
-  console.error(`assay: Node.js ${process.versions.node} is too old; Assay needs Node.js 22.12 or newer (tested on 24).`);
+  console.error(
+    `assay: Node.js ${process.versions.node} is too old; Assay needs Node.js 22.12 or newer (tested on 24).`,
+  );
   process.exit(1);
 }
 if (!process.features.typescript) {

@@ -20,7 +20,8 @@ export function assertVersion(what: string, value: unknown): asserts value is nu
 
 /** Throws unless `title` is a non-empty string. */
 export function assertTitle(what: string, title: unknown): void {
-  if (typeof title !== 'string' || title.trim() === '') throw new TypeError(`${what}: title must be a non-empty string`);
+  if (typeof title !== 'string' || title.trim() === '')
+    throw new TypeError(`${what}: title must be a non-empty string`);
 }
 
 /** Throws unless `schema` is a JSON Schema of type object. */

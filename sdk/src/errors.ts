@@ -37,10 +37,7 @@ export class AssayError extends Error {
   /** How job runners treat this error. */
   readonly errorClass: ErrorClass;
 
-  constructor(
-    message: string,
-    options: AssayErrorOptions & { status?: number; errorClass?: ErrorClass } = {},
-  ) {
+  constructor(message: string, options: AssayErrorOptions & { status?: number; errorClass?: ErrorClass } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = options.code ?? 'INTERNAL_ERROR';

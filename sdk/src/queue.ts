@@ -43,7 +43,9 @@ export function defineQueue<S extends TSchema>(options: {
   policy?: QueuePolicy;
 }): QueueRef<S> {
   if (!QUEUE_NAME.test(options.name)) {
-    throw new TypeError(`Queue name "${options.name}" must be dotted lower-case and start with its owner, like "acme.refresh"`);
+    throw new TypeError(
+      `Queue name "${options.name}" must be dotted lower-case and start with its owner, like "acme.refresh"`,
+    );
   }
   return Object.freeze({ name: options.name, schema: options.schema, policy: Object.freeze({ ...options.policy }) });
 }

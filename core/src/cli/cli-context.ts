@@ -9,6 +9,9 @@ export const COMMON_OPTIONS = {
 } as const;
 
 /** Reads configuration for a command, with `--config` naming the file. */
-export function configFor(values: { config?: string | undefined }, overrides: Record<string, unknown> = {}): AssayConfig {
+export function configFor(
+  values: { config?: string | undefined },
+  overrides: Record<string, unknown> = {},
+): AssayConfig {
   return loadConfig({ ...(values.config === undefined ? {} : { file: values.config }), overrides });
 }

@@ -14,7 +14,12 @@ export const workerUsage = `assay worker [--config assay.yaml]
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...COMMON_OPTIONS, port: { type: 'string' }, host: { type: 'string' }, 'no-worker': { type: 'boolean' } },
+    options: {
+      ...COMMON_OPTIONS,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'no-worker': { type: 'boolean' },
+    },
   });
   const overrides: Record<string, unknown> = {};
   if (values.port !== undefined) overrides.port = /^\d+$/.test(values.port) ? Number(values.port) : values.port;

@@ -89,7 +89,10 @@ describe('loadConfig', () => {
   test('an out-of-range port and a bad log level are refused', () => {
     configError(() => loadConfig({ env: { PORT: '70000' }, cwd: dirWithConfig() }));
     const error = configError(() => loadConfig({ env: { LOG_LEVEL: 'loud' }, cwd: dirWithConfig() }));
-    assert.match(error.message, /LOG_LEVEL \(environment\): must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/);
+    assert.match(
+      error.message,
+      /LOG_LEVEL \(environment\): must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)/,
+    );
   });
 
   test('malformed YAML reports the file and line', () => {

@@ -38,7 +38,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AssayConfig {
   if (firstError !== undefined) {
     const path = pointerToPath(firstError.instancePath);
     const envName = envNameFor(path);
-    const where = envName !== undefined && envName in env ? `${envName} (environment)` : `${path} (${file ?? 'config'})`;
+    const where =
+      envName !== undefined && envName in env ? `${envName} (environment)` : `${path} (${file ?? 'config'})`;
     const got = path === '' ? '' : ` (got ${JSON.stringify(valueAt(withDefaults, path))})`;
     const allowed = (firstError.params as { allowedValues?: unknown[] }).allowedValues;
     const reason = allowed === undefined ? firstError.message : `must be one of ${allowed.join(', ')}`;

@@ -3,7 +3,10 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 
 /** Creates the metadata database client. Nothing connects until the first query. */
-export function createDatabase(connectionString: string, pool: { min: number; max: number } = { min: 0, max: 10 }): Knex {
+export function createDatabase(
+  connectionString: string,
+  pool: { min: number; max: number } = { min: 0, max: 10 },
+): Knex {
   return knex({ client: 'pg', connection: connectionString, pool, acquireConnectionTimeout: 10_000 });
 }
 

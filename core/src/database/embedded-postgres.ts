@@ -77,11 +77,14 @@ export async function startEmbeddedPostgres(options: { dataDir: string }): Promi
     return { url, owned: true, stop: () => stopServer(child.pid!, ownerFile) };
   } catch (error) {
     if (error instanceof OperationalError) throw error;
-    throw new OperationalError(`Embedded PostgreSQL failed to start in ${dataDir}: ${await lastLogLine(logFile, error)}`, {
-      code: 'EMBEDDED_DATABASE_FAILED',
-      cause: error,
-      details: { dataDir, logFile },
-    });
+    throw new OperationalError(
+      `Embedded PostgreSQL failed to start in ${dataDir}: ${await lastLogLine(logFile, error)}`,
+      {
+        code: 'EMBEDDED_DATABASE_FAILED',
+        cause: error,
+        details: { dataDir, logFile },
+      },
+    );
   }
 }
 

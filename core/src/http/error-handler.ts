@@ -42,7 +42,11 @@ function toPayload(error: FastifyError, request: FastifyRequest): ErrorPayload {
       status: 400,
       code: 'REQUEST_INVALID',
       message: `${path}: ${reason}`,
-      details: { path, reason, errors: error.validation.map(({ instancePath, message }) => ({ instancePath, message })) },
+      details: {
+        path,
+        reason,
+        errors: error.validation.map(({ instancePath, message }) => ({ instancePath, message })),
+      },
     };
   }
   const status = error.statusCode ?? 500;

@@ -40,7 +40,8 @@ before(async () => {
       },
     },
     async (request) => {
-      if (request.body.name === 'missing') throw new NotFoundError('Thing 7 does not exist', { code: 'THING_NOT_FOUND' });
+      if (request.body.name === 'missing')
+        throw new NotFoundError('Thing 7 does not exist', { code: 'THING_NOT_FOUND' });
       if (request.body.name === 'taken') throw new ConflictError('Name is taken', { details: { name: 'taken' } });
       if (request.body.name === 'boom') throw new Error('database password is hunter2');
       return { id: request.params.id, name: request.body.name };

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyAwilixPlugin } from '@fastify/awilix';
-import {
-  registerAjvFormats,
-  TypeBoxValidatorCompiler,
-  type TypeBoxTypeProvider,
-} from '@fastify/type-provider-typebox';
+import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PluginHttpApp } from '@assay/sdk';
 import type { AwilixContainer } from 'awilix';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';

@@ -16,7 +16,10 @@ export function createLakeReachabilityCheck(lake: LakeLocation): () => Promise<v
         await mkdir(lake.path, { recursive: true });
         await access(lake.path, constants.W_OK);
       } catch (error) {
-        throw new OperationalError(`Lake directory ${lake.path} is not writable`, { code: 'LAKE_UNREACHABLE', cause: error });
+        throw new OperationalError(`Lake directory ${lake.path} is not writable`, {
+          code: 'LAKE_UNREACHABLE',
+          cause: error,
+        });
       }
     };
   }

@@ -13,22 +13,22 @@ export function createLogger(
 ): PinoLogger {
   return pino(
     {
-    level: config.logLevel,
-    base: { pid: process.pid, role },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'res.headers["set-cookie"]',
-        '*.password',
-        '*.secret',
-        '*.token',
-        '*.connectionString',
-        '*.databaseUrl',
-      ],
-      censor: '[redacted]',
-    },
+      level: config.logLevel,
+      base: { pid: process.pid, role },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.secret',
+          '*.token',
+          '*.connectionString',
+          '*.databaseUrl',
+        ],
+        censor: '[redacted]',
+      },
     },
     pino.destination({ fd, sync: fd === 2 }),
   );

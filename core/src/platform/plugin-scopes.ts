@@ -1,4 +1,4 @@
-import type { HttpRouter, Logger, PluginConfig, ServiceRef } from '@assay/sdk';
+import type { EventBus, HttpRouter, Logger, PluginConfig, ServiceRef } from '@assay/sdk';
 import { asValue, type AwilixContainer } from 'awilix';
 import type { CoreEventBus } from '../events/event-bus.ts';
 import type { AssayHttpServer } from '../http/http-server.ts';
@@ -46,7 +46,7 @@ export function createPluginScopes(deps: PluginScopeDeps): (pluginId: string, re
     };
     scope.register({
       'core.logger': asValue(deps.logger.child({ plugin: pluginId })),
-      'core.events': asValue(deps.events.forPlugin(pluginId)),
+      'core.events': asValue(eventsFor(pluginId, deps)),
       'core.http-router': asValue(httpRouterFor(pluginId, deps)),
       'core.lifecycle': asValue(deps.hooks.forOwner(pluginId)),
       'core.config': asValue(config),
@@ -55,6 +55,19 @@ export function createPluginScopes(deps: PluginScopeDeps): (pluginId: string, re
     return scope;
   };
   return (pluginId, ref) => scopeFor(pluginId).resolve(ref.id);
+}
+
+/** The plugin's bus; its durable subscriptions are listed among the plugin's contributions. */
+function eventsFor(pluginId: string, deps: PluginScopeDeps): EventBus {
+  const bus = deps.events.forPlugin(pluginId);
+  return {
+    publish: (event, payload) => bus.publish(event, payload),
+    listen: (event, handler) => bus.listen(event, handler),
+    subscribe: async (event, name, handler) => {
+      await bus.subscribe(event, name, handler);
+      deps.registry.recordSubscription(pluginId, event.topic, name);
+    },
+  };
 }
 
 function httpRouterFor(pluginId: string, deps: PluginScopeDeps): HttpRouter {

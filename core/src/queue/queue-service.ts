@@ -1,0 +1,214 @@
+import {
+  ConflictError,
+  OperationalError,
+  type Logger,
+  type QueueJob,
+  type QueueRef,
+  type QueueService,
+  type SendOptions,
+  type Static,
+  type TSchema,
+  type WorkOptions,
+} from '@assay/sdk';
+import type { Knex } from 'knex';
+import { fromKnex, PgBoss } from 'pg-boss';
+import type { Registry } from 'prom-client';
+import { settleBatch, settleEach, type PgBossHandler } from './job-handler.ts';
+import { createJobMetrics } from './job-metrics.ts';
+import { assertPayload } from './payload-validation.ts';
+import { ensureQueue } from './queue-policy.ts';
+import { sendUnlessWaiting } from './singleton-send.ts';
+import { DEFAULT_BACKSTOP_POLL_SECONDS, toPgBossWorkOptions } from './work-options.ts';
+
+/** The PostgreSQL schema pg-boss keeps its tables in. */
+export const QUEUE_SCHEMA = 'pgboss';
+
+/** Options of {@link createQueueService}. */
+export interface CoreQueueOptions {
+  connectionString: string;
+  logger: Logger;
+  /** Registry the queue metrics are registered on. */
+  metrics: Registry;
+  /** False in `assay serve --no-worker`: handlers are registered, but this process never fetches jobs. */
+  works: boolean;
+  /**
+   * Seconds between a worker's backstop polls while LISTEN/NOTIFY wakes it (default 5, minimum 0.5). Retries and
+   * delayed jobs raise no notification, so they start at most this long after they fall due.
+   */
+  backstopPollSeconds?: number;
+}
+
+/** The queue service core runs: the sdk {@link QueueService} plus lifecycle, depths and the event bus's needs. */
+export interface CoreQueue extends QueueService {
+  /** Installs or migrates the pg-boss schema, creates declared queues and starts registered workers. */
+  start(): Promise<void>;
+  /**
+   * Stops fetching. Graceful: waits up to `timeoutMs` (at least 1 s) for running handlers, then aborts their
+   * signals and releases their jobs for a retry. Not graceful: aborts and releases at once. Idempotent.
+   */
+  stop(options: { graceful: boolean; timeoutMs: number }): Promise<void>;
+  /** Jobs waiting per queue (created or awaiting retry), from pg-boss queue stats (refreshed each minute). */
+  depths(): Promise<Record<string, number>>;
+  /** Like `work`, but each job of a fetched batch runs on its own and completes or fails on its own. */
+  workEach<S extends TSchema>(
+    queue: QueueRef<S>,
+    handler: (job: QueueJob<Static<S>>) => Promise<void>,
+    options?: WorkOptions,
+  ): Promise<void>;
+  /** Routes every {@link CoreQueue.publishTopic} of `topic` into `queue` (pg-boss pub/sub); declares it first. */
+  subscribeTopic(topic: string, queue: QueueRef): Promise<void>;
+  /** Sends `data` to every queue subscribed to `topic` inside `transaction`: the jobs exist only if it commits. */
+  publishTopic(topic: string, data: object, transaction: Knex.Transaction): Promise<void>;
+}
+
+const INTERNAL_QUEUE_PREFIX = '__pgboss__';
+
+/**
+ * Creates the job queue on pg-boss in its own `pgboss` schema. Workers wake on LISTEN/NOTIFY and fetch in batches,
+ * so a job usually starts within milliseconds of being sent. Handlers that throw a `UserError` fail their jobs
+ * without retries; any other error follows the queue's retry policy. Failed jobs keep `{ name, code, message,
+ * errorClass }` as their output.
+ */
+export function createQueueService(options: CoreQueueOptions): CoreQueue {
+  const logger = options.logger.child({ component: 'queue' });
+  const boss = new PgBoss({
+    connectionString: options.connectionString,
+    schema: QUEUE_SCHEMA,
+    useListenNotify: true,
+    application_name: 'assay-queue',
+  });
+  // pg-boss emits errors from background loops (maintenance, polling, settling); an unhandled `error` event
+  // would crash the process, and each one is worth a log line rather than a restart.
+  boss.on('error', (error) => logger.error({ err: error }, 'Queue background error'));
+  boss.on('warning', (warning) => logger.warn({ warning: warning.data }, `Queue warning: ${warning.message}`));
+
+  const metrics = createJobMetrics(options.metrics, () => depths(), logger);
+  const backstopPollSeconds = Math.max(0.5, options.backstopPollSeconds ?? DEFAULT_BACKSTOP_POLL_SECONDS);
+  const declared = new Map<string, QueueRef>();
+  const created = new Map<string, Promise<void>>();
+  const pendingWorkers: Array<() => Promise<void>> = [];
+  let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
+  let starting: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  function assertRunning(action: string): void {
+    if (state === 'started') return;
+    const why = state === 'stopped' ? 'stopped' : 'not started';
+    throw new OperationalError(`Cannot ${action}: the queue service is ${why}`, { code: 'QUEUE_NOT_RUNNING' });
+  }
+
+  function create(queue: QueueRef): Promise<void> {
+    let creating = created.get(queue.name);
+    if (creating === undefined) {
+      creating = ensureQueue(boss, queue.name, queue.policy);
+      created.set(queue.name, creating);
+      // The caller awaiting `creating` sees the failure; forgetting it lets the next send or declare try again.
+      creating.catch(() => created.delete(queue.name));
+    }
+    return creating;
+  }
+
+  async function declare(queue: QueueRef): Promise<void> {
+    const known = declared.get(queue.name);
+    if (known !== undefined && known !== queue && !sameDeclaration(known, queue)) {
+      throw new ConflictError(`Queue "${queue.name}" is declared twice with different schemas or policies`, {
+        code: 'QUEUE_DECLARED_TWICE',
+        details: { queue: queue.name },
+      });
+    }
+    declared.set(queue.name, known ?? queue);
+    if (state === 'started') await create(queue);
+  }
+
+  async function registerWorker(queue: QueueRef, handler: PgBossHandler<unknown>, work: WorkOptions): Promise<void> {
+    await declare(queue);
+    if (!options.works) {
+      logger.debug({ queue: queue.name }, 'Handler registered, but this process does not work jobs');
+      return;
+    }
+    if (state === 'stopped') assertRunning(`work queue "${queue.name}"`);
+    const begin = async () => {
+      await create(queue);
+      await boss.work(queue.name, toPgBossWorkOptions(work, backstopPollSeconds), handler);
+    };
+    if (state === 'started') await begin();
+    else pendingWorkers.push(begin);
+  }
+
+  async function depths(): Promise<Record<string, number>> {
+    if (state !== 'started') return {};
+    const names = (await boss.getQueues())
+      .map((queue) => queue.name)
+      .filter((name) => !name.startsWith(INTERNAL_QUEUE_PREFIX));
+    // Per queue rather than getQueues()'s counts: those stay zero until the monitor's first pass (up to a minute),
+    // while getQueueStats counts a never-monitored queue on the spot and otherwise serves the monitor's cache.
+    const stats = await Promise.all(names.map(async (name) => (await boss.getQueueStats(name))[0]?.queuedCount ?? 0));
+    return Object.fromEntries(names.map((name, index) => [name, stats[index]!]));
+  }
+
+  async function start(): Promise<void> {
+    if (state === 'stopped') assertRunning('start the queue service again');
+    state = 'starting';
+    await boss.start();
+    state = 'started';
+    await Promise.all([...declared.values()].map(create));
+    for (const begin of pendingWorkers.splice(0)) await begin();
+    logger.info({ queues: declared.size, works: options.works }, 'Queue service started');
+  }
+
+  async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
+    // A failed start has already been reported to whoever called start(); stop only needs it settled.
+    await starting?.catch(() => undefined);
+    const wasRunning = state === 'started';
+    state = 'stopped';
+    if (wasRunning) await boss.stop({ graceful, timeout: timeoutMs, close: true });
+  }
+
+  return {
+    declare,
+    async send(queue, data, sendOptions: SendOptions = {}) {
+      assertPayload(queue.schema, data, {
+        code: 'QUEUE_PAYLOAD_INVALID',
+        subject: `The job payload for queue "${queue.name}"`,
+      });
+      assertRunning(`send to queue "${queue.name}"`);
+      await declare(queue);
+      const jobOptions = {
+        ...(sendOptions.startAfterSeconds === undefined ? {} : { startAfter: sendOptions.startAfterSeconds }),
+        ...(sendOptions.priority === undefined ? {} : { priority: sendOptions.priority }),
+      };
+      const payload = data as object;
+      return sendOptions.singletonKey === undefined
+        ? boss.send(queue.name, payload, jobOptions)
+        : sendUnlessWaiting(boss, queue.name, payload, { ...jobOptions, singletonKey: sendOptions.singletonKey });
+    },
+    work: (queue, handler, work = {}) =>
+      registerWorker(
+        queue,
+        settleBatch(handler, { queue: queue.name, metrics, logger }) as PgBossHandler<unknown>,
+        work,
+      ),
+    workEach: (queue, handler, work = {}) =>
+      registerWorker(
+        queue,
+        settleEach(handler, { queue: queue.name, metrics, logger }) as PgBossHandler<unknown>,
+        work,
+      ),
+    async subscribeTopic(topic, queue) {
+      assertRunning(`subscribe queue "${queue.name}" to "${topic}"`);
+      await declare(queue);
+      await boss.subscribe(topic, queue.name);
+    },
+    async publishTopic(topic, data, transaction) {
+      assertRunning(`publish "${topic}"`);
+      await boss.publish(topic, data, { db: fromKnex(transaction) });
+    },
+    depths,
+    start: () => (starting ??= start()),
+    stop: ({ graceful, timeoutMs }) => (stopping ??= stop(graceful, timeoutMs)),
+  };
+}
+
+function sameDeclaration(a: QueueRef, b: QueueRef): boolean {
+  return JSON.stringify([a.schema, a.policy]) === JSON.stringify([b.schema, b.policy]);
+}
