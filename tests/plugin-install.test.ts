@@ -35,7 +35,7 @@ describe('a third-party plugin packed with npm pack and installed with assay plu
       ['pack', join(fixtures, 'example-plugin'), '--pack-destination', home, '--json'],
       { cwd: home },
     );
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
     tarball = join(home, filename);
     assert.equal(filename, 'example-plugin-1.0.0.tgz');
   });
