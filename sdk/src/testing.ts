@@ -36,8 +36,20 @@ export interface TestPlatformOptions {
  * ```ts
  * import { after, test } from 'node:test';
  * import assert from 'node:assert/strict';
+ * import { definePlugin, defineOperator, Type } from '@assay/sdk';
  * import { startTestPlatform } from '@assay/sdk/testing';
- * import plugin from '../src/index.ts';
+ *
+ * const plugin = definePlugin({
+ *   id: 'hello',
+ *   platform: '^0.1.0',
+ *   operators: [
+ *     defineOperator({
+ *       type: 'hello', version: 1, title: 'Hello', category: 'utility',
+ *       config: Type.Object({}),
+ *       async run() { return {}; },
+ *     }),
+ *   ],
+ * });
  *
  * const platform = await startTestPlatform({ plugins: [plugin] });
  * after(() => platform.close());

@@ -16,7 +16,12 @@ import { startTestPlatform, type TestPlatform } from '@assay/sdk/testing';
 const orderPlaced = defineEvent({ topic: 'probe.order-placed', schema: Type.Object({ orderId: Type.String() }) });
 
 /** What the probe plugin saw, so tests can assert on the services it was given. */
-const seen = { handled: [] as string[], shutdown: false, config: undefined as unknown, bus: undefined as EventBus | undefined };
+const seen = {
+  handled: [] as string[],
+  shutdown: false,
+  config: undefined as unknown,
+  bus: undefined as EventBus | undefined,
+};
 
 const probe = definePlugin({
   id: 'probe',
