@@ -103,7 +103,7 @@ describe('define helpers', () => {
     );
     assert.throws(() => defineCheck({ ...base, type: 'positive' } as never), /compile must be a function/);
     assert.ok(isSecretSchema(base.config.properties.password));
-    assert.equal(base.config.properties.password.writeOnly, true);
+    assert.equal((base.config.properties.password as { writeOnly?: boolean }).writeOnly, true);
   });
 
   test('definePlugin marks plugins so any sdk copy recognises them', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { InputError } from '@assay/sdk';
 import {
   coreServices,
   createServiceRef,
   defineEvent,
   defineOperator,
   definePlugin,
-  InputError,
   type EventBus,
   type Plugin,
   Type,
