@@ -35,7 +35,6 @@ export const AssayConfigSchema = Type.Object(
           default: true,
           description: '`assay serve` also works queue jobs (env ASSAY_SERVE_WORKER)',
         }),
-        concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'Jobs worked at once' }),
       },
       { additionalProperties: false, default: {} },
     ),

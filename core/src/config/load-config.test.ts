@@ -38,7 +38,7 @@ describe('loadConfig', () => {
   });
 
   test('reads assay.yaml and lets the environment win', () => {
-    const cwd = dirWithConfig('port: 4000\nhost: 0.0.0.0\nplugins: [acme-plugin]\nworker:\n  concurrency: 8\n');
+    const cwd = dirWithConfig('port: 4000\nhost: 0.0.0.0\nplugins: [acme-plugin]\nworker:\n  enabled: true\n');
     const config = loadConfig({
       env: { PORT: '5000', ASSAY_PLUGINS: 'a, b', ASSAY_SERVE_WORKER: 'false', DATABASE_URL: 'postgres://x@h/db' },
       cwd,
@@ -46,7 +46,7 @@ describe('loadConfig', () => {
     assert.equal(config.port, 5000);
     assert.equal(config.host, '0.0.0.0');
     assert.deepEqual(config.plugins, ['a', 'b']);
-    assert.deepEqual(config.worker, { enabled: false, concurrency: 8 });
+    assert.deepEqual(config.worker, { enabled: false });
     assert.equal(config.databaseUrl, 'postgres://x@h/db');
     assert.equal(config.configFile, join(cwd, 'assay.yaml'));
   });
