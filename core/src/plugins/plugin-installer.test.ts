@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -112,6 +112,25 @@ describe('installPlugin and removePlugin', () => {
         /Plugin id "example" is declared by both package example-plugin 1\.0\.0 .* and package example-plugin-duplicate 2\.0\.0/,
     });
     assert.deepEqual(Object.keys(await installedDependencies()), ['example-plugin']);
+  });
+
+  it('keeps its own copy of an archive, so deleting the download breaks no later install', async () => {
+    const download = join(root, 'downloads', 'example-plugin-1.0.0.tgz');
+    await mkdir(dirname(download), { recursive: true });
+    await copyFile(archives['example-plugin']!, download);
+    await installPlugin({ installDir, spec: download });
+    await rm(download);
+    assert.equal((await installedDependencies())['example-plugin'], 'file:archives/example-plugin-1.0.0.tgz');
+
+    // A later install re-resolves every dependency; it must fail for its own reason, not a missing archive.
+    await assert.rejects(installPlugin({ installDir, spec: archives['example-plugin-incompatible']! }), {
+      code: 'PLUGIN_INCOMPATIBLE',
+    });
+    assert.equal(existsSync(join(installDir, 'archives', 'example-plugin-incompatible-1.0.0.tgz')), false);
+    assert.deepEqual(
+      (await load()).map((entry) => entry.id),
+      ['example'],
+    );
   });
 
   it('reports an archive that does not exist before running npm', async () => {

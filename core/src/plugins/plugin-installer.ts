@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, NotFoundError, OperationalError, type Logger } from '@assay/sdk';
 import { platformVersion as corePlatformVersion } from '../version.ts';
 import { installedPackageDir, ensureInstallManifest, readInstalledDependencies } from './plugin-install-dir.ts';
@@ -42,13 +43,20 @@ const ARCHIVE = /\.(tgz|tar\.gz|tar)$/;
  */
 export async function installPlugin(options: InstallPluginOptions): Promise<InstalledPackage> {
   const { installDir, logger } = options;
-  const spec = normalizeSpec(options.spec, options.cwd ?? process.cwd());
+  const source = normalizeSpec(options.spec, options.cwd ?? process.cwd());
   await ensureInstallManifest(installDir);
+  const archive = ARCHIVE.test(source) ? await keepArchive(installDir, source) : undefined;
+  const spec = archive?.path ?? source;
   const before = await readInstalledDependencies(installDir);
-  await runNpm(['install', '--prefix', installDir, '--save', '--save-exact', ...NPM_FLAGS, spec], {
-    cwd: installDir,
-    logger,
-  });
+  try {
+    await runNpm(['install', '--prefix', installDir, '--save', '--save-exact', ...NPM_FLAGS, spec], {
+      cwd: installDir,
+      logger,
+    });
+  } catch (error) {
+    await archive?.discard();
+    throw error;
+  }
   const name = addedPackageName(before, await readInstalledDependencies(installDir), spec, installDir);
   try {
     await loadPlugins({
@@ -61,6 +69,7 @@ export async function installPlugin(options: InstallPluginOptions): Promise<Inst
   } catch (error) {
     logger?.warn({ package: name, err: error }, 'installed plugin does not load; undoing the install');
     await undoInstall(installDir, name, before[name], error, logger);
+    await archive?.discard();
     throw error;
   }
   const { version } = await readPackageJson(installedPackageDir(installDir, name));
@@ -88,6 +97,19 @@ export async function removePlugin(options: {
   await runNpm(['uninstall', '--prefix', installDir, '--save', ...NPM_FLAGS, name], { cwd: installDir, logger });
   logger?.info({ package: name }, 'plugin removed');
   return { name, version: String(version) };
+}
+
+/**
+ * npm records an archive by its path and needs it again on every later install in the directory, so the archive is
+ * kept inside the install directory: the user may delete the download. `discard` removes a copy made by this call.
+ */
+async function keepArchive(installDir: string, source: string): Promise<{ path: string; discard(): Promise<void> }> {
+  const path = join(installDir, 'archives', basename(source));
+  if (path === source) return { path, discard: async () => {} };
+  const existed = existsSync(path);
+  await mkdir(dirname(path), { recursive: true });
+  await copyFile(source, path);
+  return { path, discard: async () => (existed ? undefined : rm(path, { force: true })) };
 }
 
 /** Paths become absolute (npm runs in the install directory); a missing file is reported before npm runs. */
