@@ -5,6 +5,7 @@ import {
   coreServices,
   createServiceRef,
   defineEvent,
+  defineQueue,
   defineOperator,
   definePlugin,
   type EventBus,
@@ -13,10 +14,12 @@ import {
 } from '@assay/sdk';
 import { startTestPlatform, type TestPlatform } from '@assay/sdk/testing';
 
+const probeJobs = defineQueue({ name: 'probe.jobs', schema: Type.Object({ n: Type.Integer() }) });
 const orderPlaced = defineEvent({ topic: 'probe.order-placed', schema: Type.Object({ orderId: Type.String() }) });
 
 /** What the probe plugin saw, so tests can assert on the services it was given. */
 const seen = {
+  jobs: 0,
   handled: [] as string[],
   shutdown: false,
   config: undefined as unknown,
@@ -50,8 +53,12 @@ const probe = definePlugin({
         config: coreServices.config,
         lifecycle: coreServices.lifecycle,
         db: coreServices.database,
+        queue: coreServices.queue,
       },
-      async init({ log, router, events, config, lifecycle, db }) {
+      async init({ log, router, events, config, lifecycle, db, queue }) {
+        await queue.work(probeJobs, async (jobs) => {
+          seen.jobs += jobs.length;
+        });
         seen.config = config.plugin;
         seen.bus = events;
         await events.subscribe(orderPlaced, 'count-orders', async (payload) => {
@@ -111,8 +118,18 @@ describe('platform with an inline plugin (startTestPlatform)', () => {
   });
 
   test('the OpenAPI document includes plugin routes', async () => {
-    const doc = (await platform.inject('/api/docs/json')).json() as { paths: Record<string, unknown> };
+    const doc = (await platform.inject('/api/docs/json')).json() as {
+      paths: Record<string, unknown>;
+      components?: { schemas?: Record<string, unknown> };
+    };
     assert.ok(doc.paths['/api/v1/plugins/probe/greeting']);
+    // Every $ref must resolve, or Swagger UI and generated API clients break.
+    const refs = new Set<string>();
+    JSON.stringify(doc, (key, value: unknown) => (key === '$ref' && refs.add(String(value)), value));
+    for (const ref of refs) {
+      const name = ref.replace('#/components/schemas/', '');
+      assert.ok(doc.components?.schemas?.[name], `unresolved ${ref}`);
+    }
   });
 
   test('a durable subscription receives published events', async () => {
@@ -120,6 +137,20 @@ describe('platform with an inline plugin (startTestPlatform)', () => {
     const deadline = Date.now() + 10_000;
     while (!seen.handled.includes('o-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(seen.handled, ['o-1']);
+  });
+
+  test('queue metrics are exported at /metrics', async () => {
+    await platform.get(coreServices.queue).send(probeJobs, { n: 1 });
+    const completed = /assay_job_duration_seconds_count\{queue="probe\.jobs",outcome="completed"\} 1/;
+    let metrics = '';
+    const deadline = Date.now() + 10_000;
+    while (!completed.test(metrics) && Date.now() < deadline) {
+      metrics = (await platform.inject('/metrics')).body;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(metrics, completed);
+    assert.match(metrics, /assay_queue_depth\{queue="probe\.jobs"\} \d+/);
+    assert.equal(seen.jobs, 1);
   });
 
   test('root services are reachable through the testing kit', async () => {
