@@ -4,7 +4,6 @@ import { AssayError } from '@assay/sdk';
 import { openDatabase } from '../database/open-database.ts';
 import { createLogger } from '../platform/logger.ts';
 import { resolveAppRoot } from '../platform/app-root.ts';
-import { installSdkResolution } from '../plugins/sdk-resolution.ts';
 import { platformVersion } from '../version.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { migrateCommand, migrateUsage } from './migrate.command.ts';
@@ -30,7 +29,6 @@ Configuration comes from assay.yaml (or --config FILE) and the environment:
 async function pluginCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: COMMON_OPTIONS, strict: false });
   const config = configFor({ config: typeof values.config === 'string' ? values.config : undefined });
-  installSdkResolution();
   await runPluginCommand(
     args.filter((arg, i) => !['--config', '-c'].includes(arg) && !['--config', '-c'].includes(args[i - 1] ?? '')),
     {

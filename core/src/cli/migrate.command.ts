@@ -4,7 +4,6 @@ import { openDatabase } from '../database/open-database.ts';
 import { runMigrations } from '../database/migrations.ts';
 import { createContributionRegistry } from '../plugins/contribution-registry.ts';
 import { loadPlugins } from '../plugins/plugin-loader.ts';
-import { installSdkResolution } from '../plugins/sdk-resolution.ts';
 import { createLogger } from '../platform/logger.ts';
 import { resolveAppRoot } from '../platform/app-root.ts';
 import { platformVersion } from '../version.ts';
@@ -18,7 +17,6 @@ export async function migrateCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: COMMON_OPTIONS });
   const config = configFor(values);
   const logger = createLogger(config, 'migrate', 2);
-  installSdkResolution();
   const plugins = await loadPlugins({
     appRoot: resolveAppRoot(),
     installDir: join(config.home, 'plugins'),

@@ -15,7 +15,6 @@ import { recordLoaded } from '../plugins/installed-plugins.ts';
 import { initializePlugins } from '../plugins/plugin-initializer.ts';
 import { loadPlugins, type LoadedPlugin } from '../plugins/plugin-loader.ts';
 import { pluginsRoutes } from '../plugins/plugins.routes.ts';
-import { installSdkResolution } from '../plugins/sdk-resolution.ts';
 import { createQueueService } from '../queue/queue-service.ts';
 import { platformVersion } from '../version.ts';
 import { ShutdownHooks } from './lifecycle.ts';
@@ -68,7 +67,6 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     cleanup.push(() => database.close());
     const { db, url: databaseUrl } = database;
 
-    installSdkResolution();
     const plugins = await loadPlugins({
       appRoot: resolveAppRoot(),
       installDir: join(config.home, 'plugins'),
