@@ -9,25 +9,34 @@ import type { LakeLocation } from '../config/config.schema.ts';
  * that answers HeadBucket with the credentials of the standard AWS chain (env, profile, instance role).
  * An S3-compatible server is reached through `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`, with path-style URLs.
  */
-export function createLakeReachabilityCheck(lake: LakeLocation): () => Promise<void> {
+export function createLakeReachabilityCheck(
+  lake: LakeLocation,
+  env: NodeJS.ProcessEnv = process.env,
+): () => Promise<void> {
   if (lake.kind === 'local') {
     return async () => {
       try {
         await mkdir(lake.path, { recursive: true });
         await access(lake.path, constants.W_OK);
       } catch (error) {
-        throw new OperationalError(`Lake directory ${lake.path} is not writable`, {
+        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+        throw new OperationalError(`Lake directory ${lake.path} is not writable (${reason})`, {
           code: 'LAKE_UNREACHABLE',
           cause: error,
         });
       }
     };
   }
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const client = new S3Client({
-    region: process.env.AWS_REGION ?? 'us-east-1',
+    region: env.AWS_REGION ?? 'us-east-1',
+    ...(endpoint === undefined ? {} : { endpoint }),
     forcePathStyle: endpoint !== undefined,
     maxAttempts: 1,
+    // Without explicit keys the SDK's default chain applies (environment, profile, instance role).
+    ...(env.AWS_ACCESS_KEY_ID === undefined
+      ? {}
+      : { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '' } }),
   });
   return async () => {
     try {
