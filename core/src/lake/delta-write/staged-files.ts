@@ -95,13 +95,18 @@ export async function uploadStagedFiles(
   return adds;
 }
 
+const HIVE_UNSAFE = new Set('"#%\'*/:=?\\{}[]^');
+
 /** Hive-style directory value: nulls as the default-partition marker, unsafe characters percent-encoded. */
 function hiveEscape(value: string | null): string {
   if (value === null) return HIVE_NULL;
-  return value.replace(
-    /[\u0000-\u001f"#%'*/:=?\\\u007f{}[\]^]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-  );
+  return [...value]
+    .map((c) => {
+      const code = c.codePointAt(0)!;
+      const unsafe = code < 0x20 || code === 0x7f || HIVE_UNSAFE.has(c);
+      return unsafe ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : c;
+    })
+    .join('');
 }
 
 function joinKey(root: string, path: string): string {
