@@ -60,8 +60,3 @@ function stringValues(values: Readonly<Record<string, unknown>>): Record<string,
     Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
   );
 }
-
-/** `_delta_log/00000000000000000012.json` for version 12. */
-export function commitFilePath(version: number): string {
-  return `_delta_log/${String(version).padStart(20, '0')}.json`;
-}
