@@ -9,6 +9,7 @@ import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { migrateCommand, migrateUsage } from './migrate.command.ts';
 import { runPluginCommand } from './plugin.command.ts';
 import { serveCommand, serveUsage, workerCommand, workerUsage } from './serve.command.ts';
+import { tableCommand, tableUsage } from './table.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -21,6 +22,7 @@ Commands:
   assay plugin list|add|remove|enable|disable ...
       Manages plugins: list [--json], add <npm-spec|./plugin.tgz>, remove <name>,
       enable|disable <id> --workspace <ws>. Added plugins load at the next start.
+  ${tableUsage}
   assay version [--json]
 
 Configuration comes from assay.yaml (or --config FILE) and the environment:
@@ -57,6 +59,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   migrate: migrateCommand,
   plugin: pluginCommand,
   version: versionCommand,
+  table: tableCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

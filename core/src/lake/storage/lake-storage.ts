@@ -45,4 +45,9 @@ export interface LakeStorage {
   delete(paths: readonly string[]): Promise<void>;
   /** The local file path of an object when the storage is a local directory (DuckDB reads it in place). */
   localPath(path: string): string | undefined;
+  /**
+   * A local file holding an immutable object's bytes, for readers that need files (DuckDB): offered by storage read
+   * through the local cache (`createCachedStorage`).
+   */
+  materialize?(path: string): Promise<string>;
 }

@@ -119,6 +119,7 @@ export function createLocalStorage(root: string): LakeStorage {
   };
 }
 
+/** Walks a directory; entries deleted while it walks (a concurrent vacuum) are skipped, not fatal to the listing. */
 async function collect(
   directory: string,
   recursive: boolean,
@@ -129,15 +130,20 @@ async function collect(
   for (const entry of await readdir(directory, { withFileTypes: true })) {
     const absolute = join(directory, entry.name);
     if (entry.isDirectory()) {
-      if (recursive) await collect(absolute, recursive, found, base, keep);
+      if (recursive) await collect(absolute, recursive, found, base, keep).catch(ignoreVanished);
       continue;
     }
     if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
     const path = relative(base, absolute).split(sep).join('/');
     if (!keep(path)) continue;
-    const info = await stat(absolute);
-    found.push({ path, size: info.size, modified: info.mtime });
+    const info = await stat(absolute).catch(ignoreVanished);
+    if (info !== undefined) found.push({ path, size: info.size, modified: info.mtime });
   }
+}
+
+function ignoreVanished(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT') return undefined;
+  throw error;
 }
 
 function storageError(error: unknown, where: string): Error {
