@@ -1,29 +1,22 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { AssayError, ConflictError, OperationalError, UserError } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RemoveAction } from '../delta/delta-actions.ts';
-import { commitFileName } from '../delta/delta-log-listing.ts';
-import { checkReadable } from '../delta/delta-protocol.ts';
-import { loadSnapshot, type DeltaSnapshot } from '../delta/snapshot.ts';
+import type { DeltaSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { ASSAY_PROTOCOL, serializeCommit, type CommitProvenance } from './log-actions.ts';
+import { commitWithRetry, latestSnapshot, tableRootOf, type CommitOptions } from './commit-loop.ts';
+import { ASSAY_PROTOCOL, type CommitProvenance } from './log-actions.ts';
 import { deltaSchemaOf } from './schema-from-duckdb.ts';
 import { uploadStagedFiles, type StagedFile } from './staged-files.ts';
 import { metadataForWrite } from './table-metadata.ts';
 
-/** One write to a Delta table. */
-export interface WriteTableRequest {
+/** One write of new rows to a Delta table. */
+export interface WriteTableRequest extends Pick<CommitOptions, 'txn' | 'read' | 'putIfAbsent' | 'afterCommit'> {
   readonly mode: 'append' | 'overwrite';
   readonly staged: readonly StagedFile[];
   /** The written relation's columns as DuckDB reports them (partition columns included). */
   readonly columns: ReadonlyArray<{ name: string; type: string }>;
-  /** Required to create a table; checked against the table's afterwards. */
+  /** Required to create a partitioned table; checked against the table's afterwards. */
   readonly partitionColumns?: readonly string[];
-  /** Idempotency: a commit whose (appId, version) the table already has is skipped. */
-  readonly txn?: { readonly appId: string; readonly version: number };
   readonly provenance: CommitProvenance;
-  /** What the computation read from this table, so a concurrent removal of those files is a conflict. */
-  readonly read?: { readonly version: number; readonly paths: ReadonlySet<string> };
   readonly overwriteSchema?: boolean;
 }
 
@@ -36,14 +29,9 @@ export interface WriteTableResult {
   readonly rowsAdded: number;
 }
 
-const MAX_ATTEMPTS = 25;
-const ENGINE_INFO = 'Assay';
-
 /**
- * Writes staged Parquet files to a Delta table with optimistic concurrency. Data files are uploaded once; the commit
- * is the put-if-absent of the next log file. When another writer took that version, the table is reloaded and the
- * write rebased onto it (blind appends and overwrites serialize after the other commit), unless the other commit
- * removed a file this write read (`DELTA_CONCURRENT_MODIFICATION`) or already carries this write's txn (skipped).
+ * Appends staged Parquet files to a Delta table (creating it on first write) or replaces its contents. Data files are
+ * uploaded once, before the commit loop; a write that never commits leaves only orphans for vacuum.
  */
 export async function writeTable(
   storage: LakeStorage,
@@ -51,37 +39,43 @@ export async function writeTable(
   request: WriteTableRequest,
   connection: DuckDBConnection,
 ): Promise<WriteTableResult> {
-  const tableRoot = tablePath === '' ? '' : `${tablePath.replace(/\/+$/, '')}/`;
+  const tableRoot = tableRootOf(tablePath);
   const tableName = storage.describe(tableRoot);
   const incoming = deltaSchemaOf(request.columns);
-  let snapshot = await latest(storage, tablePath, connection);
-  if (snapshot !== undefined && alreadyCommitted(snapshot, request)) return skipped(snapshot);
-  // The table may have moved on since the computation read it, before this write even starts.
-  if (snapshot !== undefined) assertReadFilesPresent(snapshot, request, tableName);
-
-  const partitionColumns = request.partitionColumns ?? snapshot?.partitionColumns ?? [];
+  const existing = await latestSnapshot(storage, tablePath, connection);
+  if (
+    existing !== undefined &&
+    request.txn !== undefined &&
+    (existing.txns.get(request.txn.appId) ?? -1) >= request.txn.version
+  ) {
+    return { version: existing.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsAdded: 0 };
+  }
+  const partitionColumns = request.partitionColumns ?? existing?.partitionColumns ?? [];
   const adds = await uploadStagedFiles(storage, tableRoot, request.staged, partitionColumns, connection);
   const rowsAdded = adds.reduce(
-    (sum, add) => sum + (JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords!,
+    (sum, add) => sum + ((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0),
     0,
   );
+  let removed = 0;
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (snapshot !== undefined) assertWritable(snapshot, tableName);
-    const metaData = metadataForWrite(
-      snapshot,
-      incoming,
-      request.partitionColumns,
-      {
-        mode: request.mode,
-        overwriteSchema: request.overwriteSchema ?? false,
-      },
-      tableName,
-    );
-    const removes = request.mode === 'overwrite' ? removesFor(snapshot) : [];
-    const version = snapshot === undefined ? 0 : snapshot.version + 1;
-    const body = serializeCommit(
-      {
+  const outcome = await commitWithRetry(
+    storage,
+    tablePath,
+    connection,
+    (snapshot) => {
+      const metaData = metadataForWrite(
+        snapshot,
+        incoming,
+        request.partitionColumns,
+        {
+          mode: request.mode,
+          overwriteSchema: request.overwriteSchema ?? false,
+        },
+        tableName,
+      );
+      const removes = request.mode === 'overwrite' ? removesOf(snapshot?.files ?? []) : [];
+      removed = removes.length;
+      return {
         provenance: {
           ...request.provenance,
           operationMetrics: {
@@ -93,85 +87,21 @@ export async function writeTable(
         },
         ...(snapshot === undefined ? { protocol: ASSAY_PROTOCOL } : {}),
         ...(metaData === undefined ? {} : { metaData }),
-        ...(request.txn === undefined ? {} : { txn: { ...request.txn, lastUpdated: Date.now() } }),
         removes,
         adds,
-      },
-      Date.now(),
-      ENGINE_INFO,
-    );
-    if (await storage.putIfAbsent(`${tableRoot}_delta_log/${commitFileName(version)}`, body)) {
-      return { version, skipped: false, filesAdded: adds.length, filesRemoved: removes.length, rowsAdded };
-    }
-    snapshot = await latest(storage, tablePath, connection);
-    if (snapshot === undefined)
-      throw new OperationalError(`${tableName} disappeared during a commit`, { code: 'DELTA_COMMIT_FAILED' });
-    if (alreadyCommitted(snapshot, request)) return skipped(snapshot);
-    assertReadFilesPresent(snapshot, request, tableName);
-    await sleep(Math.min(500, 10 * 2 ** Math.min(attempt, 6)) * Math.random());
-  }
-  throw new OperationalError(
-    `Gave up committing to ${tableName} after ${MAX_ATTEMPTS} attempts: too many concurrent writers`,
-    {
-      code: 'DELTA_COMMIT_CONTENDED',
+      };
     },
+    request,
   );
+  return outcome.skipped
+    ? { version: outcome.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsAdded: 0 }
+    : { version: outcome.version, skipped: false, filesAdded: adds.length, filesRemoved: removed, rowsAdded };
 }
 
-async function latest(
-  storage: LakeStorage,
-  tablePath: string,
-  connection: DuckDBConnection,
-): Promise<DeltaSnapshot | undefined> {
-  try {
-    return await loadSnapshot(storage, { tablePath, connection });
-  } catch (error) {
-    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
-
-function alreadyCommitted(snapshot: DeltaSnapshot, request: WriteTableRequest): boolean {
-  if (request.txn === undefined) return false;
-  const committed = snapshot.txns.get(request.txn.appId);
-  return committed !== undefined && committed >= request.txn.version;
-}
-
-function skipped(snapshot: DeltaSnapshot): WriteTableResult {
-  return { version: snapshot.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsAdded: 0 };
-}
-
-/** Assay writes reader-1 / writer-2 tables only; a table needing more is refused rather than corrupted. */
-function assertWritable(snapshot: DeltaSnapshot, tableName: string): void {
-  checkReadable(snapshot.protocol, tableName);
-  if (snapshot.protocol.minWriterVersion > 2) {
-    throw new UserError(
-      `${tableName} requires Delta writer version ${snapshot.protocol.minWriterVersion}; Assay writes versions up to 2`,
-      { code: 'DELTA_UNSUPPORTED_FEATURE', details: { minWriterVersion: snapshot.protocol.minWriterVersion } },
-    );
-  }
-}
-
-function removesFor(snapshot: DeltaSnapshot | undefined): RemoveAction[] {
+/** `remove` actions for live files. Readers match removes to adds by the decoded path, so re-encoding it is exact. */
+export function removesOf(files: DeltaSnapshot['files']): RemoveAction[] {
   const now = Date.now();
-  // Readers match removes to adds by the decoded path, so re-encoding the decoded path names the same file.
-  return (snapshot?.files ?? []).map((file) => ({
-    path: encodePath(file.path),
-    deletionTimestamp: now,
-    dataChange: true,
-  }));
-}
-
-function assertReadFilesPresent(snapshot: DeltaSnapshot, request: WriteTableRequest, tableName: string): void {
-  if (request.read === undefined) return;
-  const live = new Set(snapshot.files.map((file) => file.path));
-  const gone = [...request.read.paths].filter((path) => !live.has(path));
-  if (gone.length > 0) {
-    throw new ConflictError(
-      `A concurrent commit to ${tableName} removed ${gone.length} file(s) this write read at version ${request.read.version}; rerun it`,
-      { code: 'DELTA_CONCURRENT_MODIFICATION', details: { files: gone.slice(0, 10) } },
-    );
-  }
+  return files.map((file) => ({ path: encodePath(file.path), deletionTimestamp: now, dataChange: true }));
 }
 
 /** URI-encodes each segment of a relative path; absolute URIs (`s3://…`) are kept as they are. */
