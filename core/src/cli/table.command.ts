@@ -37,8 +37,9 @@ export async function tableCommand(args: string[]): Promise<number> {
   const location = resolveTableLocation(target, {
     lake: config.lake,
     workspace: values.workspace,
+    s3: config.s3,
     cacheDirectory: join(config.home, 'cache'),
-    cacheMaxBytes: 10 * 1024 ** 3,
+    cacheMaxBytes: config.engine.cacheGb * 1024 ** 3,
     env: process.env,
   });
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);

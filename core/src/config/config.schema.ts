@@ -38,6 +38,29 @@ export const AssayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    s3: Type.Object(
+      {
+        endpoint: Type.Optional(
+          Type.String({ pattern: '^https?://', description: 'S3-compatible endpoint (env AWS_ENDPOINT_URL_S3)' }),
+        ),
+        region: Type.Optional(Type.String({ minLength: 1, description: 'Region (env AWS_REGION)' })),
+        forcePathStyle: Type.Optional(Type.Boolean({ description: 'Path-style URLs; on by default with an endpoint' })),
+        conditionalWrites: Type.Boolean({
+          default: false,
+          description:
+            'The server honours If-None-Match: * (AWS, R2, recent MinIO); else commits use a PostgreSQL lock',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    engine: Type.Object(
+      {
+        memoryLimit: Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$', default: '1GB' }),
+        threads: Type.Integer({ minimum: 1, maximum: 256, default: 2 }),
+        cacheGb: Type.Number({ minimum: 0.1, default: 10, description: 'Local cache for S3 data files' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     shutdownTimeoutSeconds: Type.Integer({
       minimum: 1,
       maximum: 3600,

@@ -18,6 +18,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       tags: [
         { name: 'platform', description: 'Health, readiness and metrics' },
         { name: 'plugins', description: 'Installed plugins and the operators, connectors and checks they add' },
+        { name: 'datasets', description: 'Delta tables of a workspace: schema, history, preview' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },

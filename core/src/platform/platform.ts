@@ -9,6 +9,9 @@ import { openDatabase } from '../database/open-database.ts';
 import { runMigrations } from '../database/migrations.ts';
 import { createEventBus } from '../events/event-bus.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
+import { createEngine } from '../engine/engine.ts';
+import { datasetsRoutes } from '../lake/datasets.routes.ts';
+import { createLakeService } from '../lake/lake-service.ts';
 import { createLakeReachabilityCheck, prepareLake } from '../lake/lake-reachability.ts';
 import { createContributionRegistry, type ContributionRegistry } from '../plugins/contribution-registry.ts';
 import { recordLoaded } from '../plugins/installed-plugins.ts';
@@ -108,9 +111,16 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
             isDraining: () => draining,
           })
         : undefined;
+    const lake = createLakeService({ config, db });
+    const engine = createEngine({
+      scratchRoot: join(config.home, 'engine'),
+      memoryLimit: config.engine.memoryLimit,
+      threads: config.engine.threads,
+    });
     if (http !== undefined) {
       cleanup.push(() => http.close());
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
+      await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine });
     }
 
     const resolveService = createPluginScopes({

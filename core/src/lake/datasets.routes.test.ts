@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadConfig } from '../config/load-config.ts';
+import { literal } from '../engine/dataset-view.ts';
+import { startPlatform, type Platform } from '../platform/platform.ts';
+import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { stagedFilesIn } from './delta-write/staged-files.ts';
+import { createLakeService } from './lake-service.ts';
+
+let home: string;
+let database: TestDatabase;
+let platform: Platform;
+
+before(async () => {
+  home = await mkdtemp(join(tmpdir(), 'assay-datasets-'));
+  database = await createTestDatabase();
+  const config = loadConfig({
+    env: {},
+    cwd: home,
+    overrides: { home, databaseUrl: database.url, logLevel: 'silent', port: 0 },
+  });
+  platform = await startPlatform({ config, role: 'serve', includeBuiltins: false });
+  const table = createLakeService({ config, db: platform.db }).table('demo', 'silver.customers');
+  const connection = await (await DuckDBInstance.create(':memory:')).connect();
+  await mkdir(join(home, 'staging'));
+  for (const [index, select] of [
+    `SELECT range::INTEGER AS id, 'c' || range AS name FROM range(3)`,
+    `SELECT 3 AS id, 'c3' AS name`,
+  ].entries()) {
+    const file = join(home, 'staging', `${index}.parquet`);
+    await connection.run(`COPY (${select}) TO ${literal(file)} (FORMAT parquet)`);
+    await table.write({
+      mode: 'append',
+      staged: await stagedFilesIn(file, []),
+      columns: [
+        { name: 'id', type: 'INTEGER' },
+        { name: 'name', type: 'VARCHAR' },
+      ],
+      provenance: { operation: 'WRITE', user: 'ann', runId: `run-${index}` },
+    });
+  }
+});
+after(async () => {
+  await platform.close();
+  await database.drop();
+  await rm(home, { recursive: true, force: true });
+});
+
+const get = (url: string) => platform.http!.inject(url);
+
+describe('dataset API', () => {
+  test('GET a dataset: schema, version, files, size, rows', async () => {
+    const res = await get('/api/v1/workspaces/demo/datasets/silver/customers');
+    assert.equal(res.statusCode, 200);
+    const body = res.json();
+    assert.deepEqual([body.dataset, body.version, body.files, body.rows], ['silver.customers', 1, 2, 4]);
+    assert.deepEqual(body.columns, [
+      { name: 'id', type: 'integer', nullable: true },
+      { name: 'name', type: 'string', nullable: true },
+    ]);
+    assert.ok(body.sizeBytes > 0);
+    assert.equal((await get('/api/v1/workspaces/demo/datasets/silver/customers?version=0')).json().rows, 3);
+  });
+
+  test('history lists commits newest first with user and run id', async () => {
+    const res = await get('/api/v1/workspaces/demo/datasets/silver/customers/history');
+    const items = res.json().items as Array<{ version: number; operation: string; user: string; runId: string }>;
+    assert.deepEqual(
+      items.map((i) => [i.version, i.operation, i.user, i.runId]),
+      [
+        [1, 'WRITE', 'ann', 'run-1'],
+        [0, 'WRITE', 'ann', 'run-0'],
+      ],
+    );
+  });
+
+  test('preview streams the first rows through the engine, at a version too', async () => {
+    const latest = (await get('/api/v1/workspaces/demo/datasets/silver/customers/preview?limit=2')).json();
+    assert.deepEqual(
+      [latest.version, latest.rows.length, latest.truncated, latest.columns],
+      [1, 2, true, ['id', 'name']],
+    );
+    const first = (await get('/api/v1/workspaces/demo/datasets/silver/customers/preview?version=0')).json();
+    assert.deepEqual(first.rows.map((r: { id: number }) => r.id).sort(), [0, 1, 2]);
+  });
+
+  test('a missing dataset or version is 404 with its code; a bad name is 400 with the path', async () => {
+    const missing = await get('/api/v1/workspaces/demo/datasets/gold/nothing');
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().error.code, 'DATASET_NOT_FOUND');
+    const badName = await get('/api/v1/workspaces/demo/datasets/Silver/customers');
+    assert.equal(badName.statusCode, 400);
+    assert.equal(badName.json().error.details.path, '/params/layer');
+    const badVersion = await get('/api/v1/workspaces/demo/datasets/silver/customers?version=42');
+    assert.equal(badVersion.statusCode, 404);
+    assert.equal(badVersion.json().error.code, 'DELTA_VERSION_NOT_FOUND');
+  });
+});

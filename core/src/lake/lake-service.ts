@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { InputError } from '@assay/sdk';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { Knex } from 'knex';
+import type { AssayConfig } from '../config/config.schema.ts';
+import type { DatasetView } from '../engine/dataset-view.ts';
+import { loadSnapshot, type DeltaSnapshot } from './delta/snapshot.ts';
+import { snapshotSelectSql } from './delta/snapshot-sql.ts';
+import { readHistory, type HistoryEntry } from './delta/table-history.ts';
+import { writeTable, type WriteTableRequest, type WriteTableResult } from './delta-write/write-table.ts';
+import { openS3Storage } from './s3-from-config.ts';
+import { localDataFiles } from './snapshot-files.ts';
+import { createPgCommitLock } from './storage/commit-lock.pg.ts';
+import type { LakeStorage } from './storage/lake-storage.ts';
+import { createLocalStorage } from './storage/local-storage.ts';
+
+/** One dataset's Delta table. */
+export interface LakeTable {
+  /** `layer.name` */
+  readonly name: string;
+  readonly storage: LakeStorage;
+  /** `<workspace>/<layer>/<name>` inside the lake storage. */
+  readonly tablePath: string;
+  snapshot(at?: { version?: number; timestamp?: Date | number }): Promise<DeltaSnapshot>;
+  history(limit?: number): Promise<HistoryEntry[]>;
+  write(request: Omit<WriteTableRequest, 'putIfAbsent'>): Promise<WriteTableResult>;
+  /** The dataset as an engine view at a pinned snapshot, with the policy's masks and row filter. */
+  view(snapshot: DeltaSnapshot, policy?: Pick<DatasetView, 'masks' | 'rowFilter'>): Promise<DatasetView>;
+}
+
+/** The lake: datasets of every workspace as Delta tables in one storage. */
+export interface LakeService {
+  readonly storage: LakeStorage;
+  table(workspace: string, dataset: string): LakeTable;
+}
+
+const WORKSPACE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const DATASET = /^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$/;
+
+/**
+ * Opens the configured lake (`ASSAY_LAKE`): a local directory, or an S3 prefix read through the local cache. On S3
+ * without conditional writes (the default, as many S3-compatible servers ignore `If-None-Match`), commits take a
+ * PostgreSQL advisory lock so two writers can never create the same log version.
+ */
+export function createLakeService(options: { config: AssayConfig; db: Knex }): LakeService {
+  const { config } = options;
+  const storage =
+    config.lake.kind === 'local'
+      ? createLocalStorage(config.lake.path)
+      : openS3Storage(config.lake.bucket, config.lake.prefix, {
+          s3: config.s3,
+          env: process.env,
+          cacheDirectory: join(config.home, 'cache'),
+          cacheMaxBytes: config.engine.cacheGb * 1024 ** 3,
+        });
+  const lock = config.lake.kind === 's3' && !config.s3.conditionalWrites ? createPgCommitLock(options.db) : undefined;
+  let metadataInstance: Promise<DuckDBInstance> | undefined;
+  // Log and statistics work only: each call gets its own connection on one shared in-memory instance.
+  const connect = async (): Promise<DuckDBConnection> =>
+    (await (metadataInstance ??= DuckDBInstance.create(':memory:'))).connect();
+
+  return {
+    storage,
+    table(workspace, dataset) {
+      if (!WORKSPACE.test(workspace)) {
+        throw new InputError(`Workspace "${workspace}" must be kebab-case`, { code: 'WORKSPACE_INVALID' });
+      }
+      const match = DATASET.exec(dataset);
+      if (match === null) {
+        throw new InputError(`Dataset "${dataset}" must be named layer.name (lower-case letters, digits, _)`, {
+          code: 'DATASET_NAME_INVALID',
+        });
+      }
+      const tablePath = `${workspace}/${match[1]}/${match[2]}`;
+      return {
+        name: dataset,
+        storage,
+        tablePath,
+        snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
+        history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
+        write: async (request) =>
+          writeTable(
+            storage,
+            tablePath,
+            lock === undefined
+              ? request
+              : { ...request, putIfAbsent: (path, body) => lock.putIfAbsent(storage, path, body) },
+            await connect(),
+          ),
+        view: async (snapshot, policy = {}) => {
+          const files = await localDataFiles(snapshot);
+          return {
+            name: dataset,
+            source: snapshotSelectSql(snapshot, (path) => files.get(path)!),
+            files: [...files.values()],
+            ...policy,
+          };
+        },
+      };
+    },
+  };
+}
