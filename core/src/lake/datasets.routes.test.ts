@@ -99,4 +99,22 @@ describe('dataset API', () => {
     assert.equal(badVersion.statusCode, 404);
     assert.equal(badVersion.json().error.code, 'DELTA_VERSION_NOT_FOUND');
   });
+
+  test('restore rolls back with a new commit; vacuum reports what it would delete', async () => {
+    const post = (url: string, payload: object) => platform.http!.inject({ method: 'POST', url, payload });
+    const restored = await post('/api/v1/workspaces/demo/datasets/silver/customers/restore', { version: 0 });
+    assert.equal(restored.statusCode, 200);
+    assert.deepEqual(restored.json(), { version: 2, restoredVersion: 0 });
+    assert.equal((await get('/api/v1/workspaces/demo/datasets/silver/customers')).json().rows, 3);
+    const history = (await get('/api/v1/workspaces/demo/datasets/silver/customers/history?limit=1')).json();
+    assert.equal(history.items[0].operation, 'RESTORE');
+
+    const dryRun = await post('/api/v1/workspaces/demo/datasets/silver/customers/vacuum', { dryRun: true });
+    assert.equal(dryRun.statusCode, 200);
+    assert.deepEqual(dryRun.json().deleted, [], 'the removed file is still within retention');
+    const tooShort = await post('/api/v1/workspaces/demo/datasets/silver/customers/vacuum', { retentionHours: 0 });
+    assert.equal(tooShort.statusCode, 400);
+    const missing = await post('/api/v1/workspaces/demo/datasets/silver/customers/restore', { version: 99 });
+    assert.equal(missing.json().error.code, 'DELTA_VERSION_NOT_FOUND');
+  });
 });

@@ -47,8 +47,9 @@ const errors = { 400: errorResponses[400], 404: errorResponses[404], 500: errorR
 const PREVIEW_TIMEOUT_MS = 30_000;
 
 /**
- * Datasets of a workspace: `GET …/datasets/:layer/:name` (schema, version, files, size, rows), `/history` and
- * `/preview` (through a sandboxed engine session, so the masks and row filters of the policy service apply).
+ * Datasets of a workspace: `GET …/datasets/:layer/:name` (schema, version, files, size, rows), `/history`, `/preview`
+ * (through a sandboxed engine session, so the masks and row filters of the policy service apply), and `POST …/restore`
+ * and `…/vacuum`.
  */
 export async function datasetsRoutes(
   app: PluginHttpApp,
@@ -137,6 +138,55 @@ export async function datasetsRoutes(
       } finally {
         await session.close();
       }
+    },
+  );
+
+  app.post(
+    '/workspaces/:ws/datasets/:layer/:name/restore',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Roll a dataset back to an earlier version (a new commit; history is kept)',
+        params: Params,
+        body: Type.Object({ version: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ version: Type.Integer(), restoredVersion: Type.Integer() }), ...errors },
+      },
+    },
+    async (request) => {
+      const result = await notFoundAsDataset(() => tableOf(request.params).restore(request.body.version));
+      return { version: result.version, restoredVersion: request.body.version };
+    },
+  );
+
+  app.post(
+    '/workspaces/:ws/datasets/:layer/:name/vacuum',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Delete data files no version within the retention period needs',
+        params: Params,
+        body: Type.Object(
+          {
+            retentionHours: Type.Optional(Type.Number({ minimum: 1, default: 168 })),
+            dryRun: Type.Optional(Type.Boolean({ default: false })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ deleted: Type.Array(Type.String()), kept: Type.Integer(), bytesFreed: Type.Integer() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { retentionHours, dryRun } = request.body;
+      const result = await notFoundAsDataset(() =>
+        tableOf(request.params).vacuum({
+          ...(retentionHours === undefined ? {} : { retentionHours }),
+          ...(dryRun === undefined ? {} : { dryRun }),
+        }),
+      );
+      return { deleted: [...result.deleted], kept: result.kept, bytesFreed: result.bytesFreed };
     },
   );
 }

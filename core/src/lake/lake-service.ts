@@ -7,6 +7,9 @@ import type { DatasetView } from '../engine/dataset-view.ts';
 import { loadSnapshot, type DeltaSnapshot } from './delta/snapshot.ts';
 import { snapshotSelectSql } from './delta/snapshot-sql.ts';
 import { readHistory, type HistoryEntry } from './delta/table-history.ts';
+import type { CommitProvenance } from './delta-write/log-actions.ts';
+import { restoreTable } from './delta-write/restore.ts';
+import { vacuumTable, type VacuumResult } from './delta-write/vacuum.ts';
 import { writeTable, type WriteTableRequest, type WriteTableResult } from './delta-write/write-table.ts';
 import { openS3Storage } from './s3-from-config.ts';
 import { localDataFiles } from './snapshot-files.ts';
@@ -24,6 +27,8 @@ export interface LakeTable {
   snapshot(at?: { version?: number; timestamp?: Date | number }): Promise<DeltaSnapshot>;
   history(limit?: number): Promise<HistoryEntry[]>;
   write(request: Omit<WriteTableRequest, 'putIfAbsent'>): Promise<WriteTableResult>;
+  restore(version: number, provenance?: Partial<CommitProvenance>): Promise<{ version: number }>;
+  vacuum(options: { retentionHours?: number; dryRun?: boolean }): Promise<VacuumResult>;
   /** The dataset as an engine view at a pinned snapshot, with the policy's masks and row filter. */
   view(snapshot: DeltaSnapshot, policy?: Pick<DatasetView, 'masks' | 'rowFilter'>): Promise<DatasetView>;
 }
@@ -87,6 +92,8 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
               : { ...request, putIfAbsent: (path, body) => lock.putIfAbsent(storage, path, body) },
             await connect(),
           ),
+        restore: async (version, provenance) => restoreTable(storage, tablePath, version, await connect(), provenance),
+        vacuum: async (options) => vacuumTable(storage, tablePath, await connect(), options),
         view: async (snapshot, policy = {}) => {
           const files = await localDataFiles(snapshot);
           return {

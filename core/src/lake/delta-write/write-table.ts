@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { RemoveAction } from '../delta/delta-actions.ts';
 import type { DeltaSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
+import { checkpointAfterCommit } from './checkpoint-writer.ts';
 import { commitWithRetry, latestSnapshot, tableRootOf, type CommitOptions } from './commit-loop.ts';
 import { ASSAY_PROTOCOL, type CommitProvenance } from './log-actions.ts';
 import { deltaSchemaOf } from './schema-from-duckdb.ts';
@@ -91,7 +92,13 @@ export async function writeTable(
         adds,
       };
     },
-    request,
+    {
+      ...request,
+      afterCommit: async (version) => {
+        await checkpointAfterCommit(storage, tablePath, connection)(version);
+        await request.afterCommit?.(version);
+      },
+    },
   );
   return outcome.skipped
     ? { version: outcome.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsAdded: 0 }

@@ -1,0 +1,95 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadSnapshot } from '../delta/snapshot.ts';
+import type { LakeStorage } from '../storage/lake-storage.ts';
+import { FILE_COLUMN, fileRowsSql } from './file-rows-sql.ts';
+import { checkPredicate, filesMatchingOnPartitions, matchCounts, rowCountOf } from './predicate-files.ts';
+import { readableFiles } from './readable-files.ts';
+import {
+  inScratch,
+  rewriteFiles,
+  txnApplied,
+  unchanged,
+  type RewriteOptions,
+  type RewriteResult,
+} from './rewrite-files.ts';
+import { stageSelect } from './stage-select.ts';
+
+/** A delete of the rows satisfying a predicate. */
+export interface DeleteRowsRequest extends RewriteOptions {
+  /** Trusted DuckDB SQL over the table's columns, e.g. `region = 'eu' AND amount < 0`. Must be deterministic. */
+  readonly predicate: string;
+}
+
+/**
+ * Deletes the rows satisfying `predicate` (rows where it is NULL stay) by copy-on-write. A predicate on partition
+ * columns only removes whole files without reading them; otherwise the files with matching rows are found by a
+ * scan (DuckDB skips row groups by their statistics) and rewritten without those rows, a file left empty being
+ * just removed. Commits `DELETE` with the files read as conflict set; when nothing matches, nothing is committed
+ * (`committed: false`) unless a txn must be recorded. A predicate that does not parse or bind is `SQL_ERROR`.
+ *
+ * @example
+ * ```ts
+ * await deleteRows(storage, 'silver/orders', { predicate: "status = 'void'", scratchDir: '/tmp/assay' }, connection);
+ * ```
+ */
+export async function deleteRows(
+  storage: LakeStorage,
+  tablePath: string,
+  request: DeleteRowsRequest,
+  connection: DuckDBConnection,
+): Promise<RewriteResult> {
+  const snapshot = await loadSnapshot(storage, { tablePath, connection });
+  if (txnApplied(snapshot, request)) return unchanged(snapshot.version, true);
+  const context = `DELETE from ${storage.describe(snapshot.tableRoot)}`;
+  await checkPredicate(connection, snapshot, request.predicate, context);
+  const operationParameters = { predicate: request.predicate };
+  return inScratch(request.scratchDir, 'delete', async (scratch) => {
+    const whole = await filesMatchingOnPartitions(connection, snapshot, request.predicate);
+    if (whole !== undefined) {
+      const deleted = await rowCountOf(connection, whole, await readableFiles(snapshot, whole, scratch));
+      return rewriteFiles(
+        storage,
+        tablePath,
+        connection,
+        {
+          snapshot,
+          read: whole,
+          removed: whole,
+          staged: [],
+          operation: 'DELETE',
+          operationParameters,
+          operationMetrics: { numDeletedRows: deleted, numCopiedRows: 0 },
+          rowsAffected: deleted,
+        },
+        request,
+      );
+    }
+    const locations = await readableFiles(snapshot, snapshot.files, scratch);
+    const counts = await matchCounts(connection, snapshot, snapshot.files, locations, request.predicate, context);
+    const affected = snapshot.files.filter((file) => counts.has(file.path));
+    const deleted = [...counts.values()].reduce((sum, n) => sum + n, 0);
+    const kept =
+      `SELECT * EXCLUDE (${FILE_COLUMN}) FROM (${fileRowsSql(snapshot, affected, locations)}) AS t ` +
+      `WHERE (${request.predicate}) IS NOT TRUE`;
+    const { staged, rows } =
+      affected.length === 0
+        ? { staged: [], rows: 0 }
+        : await stageSelect(connection, kept, snapshot.partitionColumns, scratch, context);
+    return rewriteFiles(
+      storage,
+      tablePath,
+      connection,
+      {
+        snapshot,
+        read: snapshot.files,
+        removed: affected,
+        staged,
+        operation: 'DELETE',
+        operationParameters,
+        operationMetrics: { numDeletedRows: deleted, numCopiedRows: rows },
+        rowsAffected: deleted,
+      },
+      request,
+    );
+  });
+}
