@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -80,6 +80,24 @@ describe('assay table on a table Spark wrote', () => {
     assert.match(deletionVectors.stderr[0]!, /deletionVectors.*\[DELTA_UNSUPPORTED_FEATURE\]$/);
     const flag = await runAssayToEnd(['table', 'info', checkpointed, '--version', 'latest'], {});
     assert.match(flag.stderr[0]!, /--version must be an integer/);
+  });
+});
+
+describe('assay table on a damaged table', () => {
+  test('a truncated data file is DATA_FILE_CORRUPT naming the file, not a crash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'assay-truncated-'));
+    try {
+      await cp(checkpointed, dir, { recursive: true });
+      for (const file of (await readdir(dir)).filter((name) => name.endsWith('.parquet'))) {
+        await truncate(join(dir, file), 20);
+      }
+      const result = await runAssayToEnd(['table', 'read', dir], {});
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr.length, 1, result.stderr.join('\n'));
+      assert.match(result.stderr[0]!, /Data file .*\.parquet is corrupt or truncated: .* \[DATA_FILE_CORRUPT\]$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

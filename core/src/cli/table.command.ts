@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { InputError } from '@assay/sdk';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { literal } from '../engine/dataset-view.ts';
+import { engineError } from '../engine/engine-errors.ts';
 import { readHistory } from '../lake/delta/table-history.ts';
 import { loadSnapshot, type DeltaSnapshot } from '../lake/delta/snapshot.ts';
 import { snapshotSelectSql } from '../lake/delta/snapshot-sql.ts';
@@ -118,16 +119,20 @@ async function read(
   const select = snapshotSelectSql(snapshot, (path) => files.get(path)!);
   const sql = `SELECT * FROM (${select})${options.limit === undefined ? '' : ` LIMIT ${options.limit}`}`;
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
-  if (options.out !== undefined) {
-    const result = await connection.run(`COPY (${sql}) TO ${literal(resolve(options.out))} (FORMAT parquet)`);
-    console.log(`Wrote ${result.rowsChanged} rows of version ${snapshot.version} to ${resolve(options.out)}`);
-    return 0;
-  }
-  const stream = await connection.stream(sql);
   const rows: Record<string, unknown>[] = [];
-  for await (const chunk of stream.yieldRowObjectJson()) {
-    if (options.json) for (const row of chunk) console.log(JSON.stringify(row));
-    else rows.push(...chunk);
+  try {
+    if (options.out !== undefined) {
+      const result = await connection.run(`COPY (${sql}) TO ${literal(resolve(options.out))} (FORMAT parquet)`);
+      console.log(`Wrote ${result.rowsChanged} rows of version ${snapshot.version} to ${resolve(options.out)}`);
+      return 0;
+    }
+    const stream = await connection.stream(sql);
+    for await (const chunk of stream.yieldRowObjectJson()) {
+      if (options.json) for (const row of chunk) console.log(JSON.stringify(row));
+      else rows.push(...chunk);
+    }
+  } catch (error) {
+    throw engineError(error, undefined);
   }
   if (!options.json)
     printTable(

@@ -1,5 +1,9 @@
 import { AssayError, InputError, NotAllowedError, OperationalError, UserError } from '@assay/sdk';
 
+/** DuckDB's words for a damaged Parquet file: a data problem, not a mistake in the SQL. */
+const PARQUET_CORRUPTION =
+  /No magic bytes found|too small to be a Parquet file|Invalid Parquet file|Corrupt(ed)? Parquet|Failed to read Parquet file/i;
+
 /** Why a running query was interrupted, if it was. */
 export type InterruptReason = 'timeout' | 'cancelled' | undefined;
 
@@ -22,6 +26,15 @@ export function engineError(error: unknown, interrupted: InterruptReason, timeou
   if (interrupted === 'cancelled')
     return new UserError('Query was cancelled', { code: 'QUERY_CANCELLED', cause: error });
   const firstLine = message.split('\n')[0] ?? message;
+  const corrupt = PARQUET_CORRUPTION.exec(firstLine);
+  if (corrupt !== null) {
+    const file = /'([^']+\.parquet)'/.exec(firstLine)?.[1];
+    return new UserError(`Data file ${file ?? '(unknown)'} is corrupt or truncated: ${firstLine}`, {
+      code: 'DATA_FILE_CORRUPT',
+      cause: error,
+      ...(file === undefined ? {} : { details: { file } }),
+    });
+  }
   if (/^Permission Error/i.test(firstLine)) {
     return new NotAllowedError(`Not allowed in this session: ${firstLine}`, { code: 'SQL_NOT_ALLOWED', cause: error });
   }
