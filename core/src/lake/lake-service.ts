@@ -7,7 +7,13 @@ import type { DatasetView } from '../engine/dataset-view.ts';
 import { loadSnapshot, type DeltaSnapshot } from './delta/snapshot.ts';
 import { snapshotSelectSql } from './delta/snapshot-sql.ts';
 import { readHistory, type HistoryEntry } from './delta/table-history.ts';
+import { checkpointAfterCommit } from './delta-write/checkpoint-writer.ts';
+import { deleteRows, type DeleteRowsRequest } from './delta-write/delete-rows.ts';
 import type { CommitProvenance } from './delta-write/log-actions.ts';
+import { mergeRows, type MergeRowsRequest } from './delta-write/merge-rows.ts';
+import { overwritePartitions, type OverwritePartitionsRequest } from './delta-write/overwrite-partitions.ts';
+import type { RewriteResult } from './delta-write/rewrite-files.ts';
+import { updateRows, type UpdateRowsRequest } from './delta-write/update-rows.ts';
 import { restoreTable } from './delta-write/restore.ts';
 import { vacuumTable, type VacuumResult } from './delta-write/vacuum.ts';
 import { writeTable, type WriteTableRequest, type WriteTableResult } from './delta-write/write-table.ts';
@@ -27,11 +33,18 @@ export interface LakeTable {
   snapshot(at?: { version?: number; timestamp?: Date | number }): Promise<DeltaSnapshot>;
   history(limit?: number): Promise<HistoryEntry[]>;
   write(request: Omit<WriteTableRequest, 'putIfAbsent'>): Promise<WriteTableResult>;
+  overwritePartitions(request: Omit<OverwritePartitionsRequest, Managed>): Promise<RewriteResult>;
+  delete(request: Omit<DeleteRowsRequest, Managed | 'scratchDir'>): Promise<RewriteResult>;
+  update(request: Omit<UpdateRowsRequest, Managed | 'scratchDir'>): Promise<RewriteResult>;
+  merge(request: Omit<MergeRowsRequest, Managed | 'scratchDir'>): Promise<RewriteResult>;
   restore(version: number, provenance?: Partial<CommitProvenance>): Promise<{ version: number }>;
   vacuum(options: { retentionHours?: number; dryRun?: boolean }): Promise<VacuumResult>;
   /** The dataset as an engine view at a pinned snapshot, with the policy's masks and row filter. */
   view(snapshot: DeltaSnapshot, policy?: Pick<DatasetView, 'masks' | 'rowFilter'>): Promise<DatasetView>;
 }
+
+/** Commit settings the lake service supplies itself: the commit strategy and checkpointing. */
+type Managed = 'putIfAbsent' | 'afterCommit';
 
 /** The lake: datasets of every workspace as Delta tables in one storage. */
 export interface LakeService {
@@ -59,6 +72,9 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
           cacheMaxBytes: config.engine.cacheGb * 1024 ** 3,
         });
   const lock = config.lake.kind === 's3' && !config.s3.conditionalWrites ? createPgCommitLock(options.db) : undefined;
+  const strategy =
+    lock === undefined ? {} : { putIfAbsent: (path: string, body: string) => lock.putIfAbsent(storage, path, body) };
+  const scratchDir = join(config.home, 'engine', 'lake-scratch');
   let metadataInstance: Promise<DuckDBInstance> | undefined;
   // Log and statistics work only: each call gets its own connection on one shared in-memory instance.
   const connect = async (): Promise<DuckDBConnection> =>
@@ -77,21 +93,38 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
         });
       }
       const tablePath = `${workspace}/${match[1]}/${match[2]}`;
+      // Every commit goes through the lake's commit strategy and writes a checkpoint when one is due.
+      const commitSettings = (connection: DuckDBConnection) => ({
+        ...(lock === undefined
+          ? {}
+          : { putIfAbsent: (path: string, body: string) => lock.putIfAbsent(storage, path, body) }),
+        afterCommit: checkpointAfterCommit(storage, tablePath, connection),
+      });
+      const rewriteSettings = (connection: DuckDBConnection) => ({ ...commitSettings(connection), scratchDir });
       return {
         name: dataset,
         storage,
         tablePath,
         snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
         history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
-        write: async (request) =>
-          writeTable(
-            storage,
-            tablePath,
-            lock === undefined
-              ? request
-              : { ...request, putIfAbsent: (path, body) => lock.putIfAbsent(storage, path, body) },
-            await connect(),
-          ),
+        // writeTable checkpoints by itself; only the commit strategy is added.
+        write: async (request) => writeTable(storage, tablePath, { ...request, ...strategy }, await connect()),
+        overwritePartitions: async (request) => {
+          const connection = await connect();
+          return overwritePartitions(storage, tablePath, { ...request, ...commitSettings(connection) }, connection);
+        },
+        delete: async (request) => {
+          const connection = await connect();
+          return deleteRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+        },
+        update: async (request) => {
+          const connection = await connect();
+          return updateRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+        },
+        merge: async (request) => {
+          const connection = await connect();
+          return mergeRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+        },
         restore: async (version, provenance) => restoreTable(storage, tablePath, version, await connect(), provenance),
         vacuum: async (options) => vacuumTable(storage, tablePath, await connect(), options),
         view: async (snapshot, policy = {}) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, OperationalError } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -137,6 +137,7 @@ export function txnApplied(snapshot: DeltaSnapshot, options: Pick<RewriteOptions
 
 /** Runs `work` in a fresh subdirectory of `scratchDir`, removed afterwards whatever happens. */
 export async function inScratch<T>(scratchDir: string, prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  await mkdir(scratchDir, { recursive: true });
   const dir = await mkdtemp(join(scratchDir, `${prefix}-`));
   try {
     return await work(dir);

@@ -136,6 +136,23 @@ describe('writeTable', () => {
     });
   });
 
+  test('timestamp partitions are written as UTC timestamps every Delta reader accepts', async () => {
+    await write(
+      'silver/ts',
+      `SELECT * FROM (VALUES (1, TIMESTAMPTZ '2024-03-01 10:00:00+00'), (2, TIMESTAMPTZ '2024-03-01 23:30:00.5-02')) t(id, happened)`,
+      { partitionBy: ['happened'] },
+    );
+    const snapshot = await loadSnapshot(storage, { tablePath: 'silver/ts' });
+    const log = await readFile(join(dir, 'lake', 'silver', 'ts', '_delta_log', `${'0'.repeat(20)}.json`), 'utf8');
+    assert.match(log, /"partitionValues":\{"happened":"2024-03-02T01:30:00\.500000Z"\}/);
+    assert.equal(snapshot.files.length, 2);
+    const rows = (await rowsOf('silver/ts', 'id')) as Array<{ id: number; happened: string }>;
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [1, 2],
+    );
+  });
+
   test('5 concurrent writers x 3 appends: versions 1..15 each once, every row once', async () => {
     await write('silver/f', `SELECT -1 AS writer, -1 AS n`);
     const writers = await Promise.all(

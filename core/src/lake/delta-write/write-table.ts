@@ -5,6 +5,7 @@ import type { LakeStorage } from '../storage/lake-storage.ts';
 import { checkpointAfterCommit } from './checkpoint-writer.ts';
 import { commitWithRetry, latestSnapshot, tableRootOf, type CommitOptions } from './commit-loop.ts';
 import { ASSAY_PROTOCOL, type CommitProvenance } from './log-actions.ts';
+import { deltaPartitionValues } from './partition-value-format.ts';
 import { deltaSchemaOf } from './schema-from-duckdb.ts';
 import { uploadStagedFiles, type StagedFile } from './staged-files.ts';
 import { metadataForWrite } from './table-metadata.ts';
@@ -52,7 +53,8 @@ export async function writeTable(
     return { version: existing.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsAdded: 0 };
   }
   const partitionColumns = request.partitionColumns ?? existing?.partitionColumns ?? [];
-  const adds = await uploadStagedFiles(storage, tableRoot, request.staged, partitionColumns, connection);
+  const staged = deltaPartitionValues(request.staged, request.columns);
+  const adds = await uploadStagedFiles(storage, tableRoot, staged, partitionColumns, connection);
   const rowsAdded = adds.reduce(
     (sum, add) => sum + ((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0),
     0,
