@@ -9,8 +9,9 @@ import { partitionFieldsOf } from './file-rows-sql.ts';
 import { ASSAY_PROTOCOL } from './log-actions.ts';
 import type { RewriteResult } from './rewrite-files.ts';
 import { unchanged } from './rewrite-files.ts';
+import { deltaPartitionValues } from './partition-value-format.ts';
 import { deltaSchemaOf } from './schema-from-duckdb.ts';
-import { uploadStagedFiles, type StagedFile } from './staged-files.ts';
+import { rowsInAdds, uploadStagedFiles, type StagedFile } from './staged-files.ts';
 import { metadataForWrite } from './table-metadata.ts';
 import { removesOf } from './write-table.ts';
 
@@ -57,11 +58,9 @@ export async function overwritePartitions(
   }
   if (request.staged.length === 0) return unchanged(existing?.version ?? -1, false);
   const incoming = deltaSchemaOf(request.columns);
-  const adds = await uploadStagedFiles(storage, tableRootOf(tablePath), request.staged, partitionColumns, connection);
-  const rowsAdded = adds.reduce(
-    (sum, add) => sum + ((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0),
-    0,
-  );
+  const staged = deltaPartitionValues(request.staged, request.columns);
+  const adds = await uploadStagedFiles(storage, tableRootOf(tablePath), staged, partitionColumns, connection);
+  const rowsAdded = rowsInAdds(adds);
   let removed = 0;
   const outcome = await commitWithRetry(
     storage,

@@ -112,3 +112,11 @@ function hiveEscape(value: string | null): string {
 function joinKey(root: string, path: string): string {
   return root === '' ? path : `${root.replace(/\/+$/, '')}/${path}`;
 }
+
+/** Rows the adds bring, from their statistics. */
+export function rowsInAdds(adds: readonly AddAction[]): number {
+  return adds.reduce(
+    (sum, add) => sum + ((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0),
+    0,
+  );
+}

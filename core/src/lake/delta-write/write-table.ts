@@ -7,7 +7,7 @@ import { commitWithRetry, latestSnapshot, tableRootOf, type CommitOptions } from
 import { ASSAY_PROTOCOL, type CommitProvenance } from './log-actions.ts';
 import { deltaPartitionValues } from './partition-value-format.ts';
 import { deltaSchemaOf } from './schema-from-duckdb.ts';
-import { uploadStagedFiles, type StagedFile } from './staged-files.ts';
+import { rowsInAdds, uploadStagedFiles, type StagedFile } from './staged-files.ts';
 import { metadataForWrite } from './table-metadata.ts';
 
 /** One write of new rows to a Delta table. */
@@ -55,10 +55,7 @@ export async function writeTable(
   const partitionColumns = request.partitionColumns ?? existing?.partitionColumns ?? [];
   const staged = deltaPartitionValues(request.staged, request.columns);
   const adds = await uploadStagedFiles(storage, tableRoot, staged, partitionColumns, connection);
-  const rowsAdded = adds.reduce(
-    (sum, add) => sum + ((JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0),
-    0,
-  );
+  const rowsAdded = rowsInAdds(adds);
   let removed = 0;
 
   const outcome = await commitWithRetry(
