@@ -7,7 +7,6 @@ import type { DatasetView } from '../engine/dataset-view.ts';
 import { loadSnapshot, type DeltaSnapshot } from './delta/snapshot.ts';
 import { snapshotSelectSql } from './delta/snapshot-sql.ts';
 import { readHistory, type HistoryEntry } from './delta/table-history.ts';
-import { checkpointAfterCommit } from './delta-write/checkpoint-writer.ts';
 import { deleteRows, type DeleteRowsRequest } from './delta-write/delete-rows.ts';
 import type { CommitProvenance } from './delta-write/log-actions.ts';
 import { mergeRows, type MergeRowsRequest } from './delta-write/merge-rows.ts';
@@ -43,8 +42,8 @@ export interface LakeTable {
   view(snapshot: DeltaSnapshot, policy?: Pick<DatasetView, 'masks' | 'rowFilter'>): Promise<DatasetView>;
 }
 
-/** Commit settings the lake service supplies itself: the commit strategy and checkpointing. */
-type Managed = 'putIfAbsent' | 'afterCommit';
+/** The commit strategy the lake service supplies itself. */
+type Managed = 'putIfAbsent';
 
 /** The lake: datasets of every workspace as Delta tables in one storage. */
 export interface LakeService {
@@ -93,37 +92,29 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
         });
       }
       const tablePath = `${workspace}/${match[1]}/${match[2]}`;
-      // Every commit goes through the lake's commit strategy and writes a checkpoint when one is due.
-      const commitSettings = (connection: DuckDBConnection) => ({
-        ...(lock === undefined
-          ? {}
-          : { putIfAbsent: (path: string, body: string) => lock.putIfAbsent(storage, path, body) }),
-        afterCommit: checkpointAfterCommit(storage, tablePath, connection),
-      });
-      const rewriteSettings = (connection: DuckDBConnection) => ({ ...commitSettings(connection), scratchDir });
+      const rewriteSettings = { ...strategy, scratchDir };
       return {
         name: dataset,
         storage,
         tablePath,
         snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
         history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
-        // writeTable checkpoints by itself; only the commit strategy is added.
         write: async (request) => writeTable(storage, tablePath, { ...request, ...strategy }, await connect()),
         overwritePartitions: async (request) => {
           const connection = await connect();
-          return overwritePartitions(storage, tablePath, { ...request, ...commitSettings(connection) }, connection);
+          return overwritePartitions(storage, tablePath, { ...request, ...strategy }, connection);
         },
         delete: async (request) => {
           const connection = await connect();
-          return deleteRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+          return deleteRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
         },
         update: async (request) => {
           const connection = await connect();
-          return updateRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+          return updateRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
         },
         merge: async (request) => {
           const connection = await connect();
-          return mergeRows(storage, tablePath, { ...request, ...rewriteSettings(connection) }, connection);
+          return mergeRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
         },
         restore: async (version, provenance) => restoreTable(storage, tablePath, version, await connect(), provenance),
         vacuum: async (options) => vacuumTable(storage, tablePath, await connect(), options),

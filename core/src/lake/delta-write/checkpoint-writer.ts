@@ -5,7 +5,7 @@ import { UserError } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { readLastCheckpoint } from '../delta/last-checkpoint.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { tableRootOf } from './commit-loop.ts';
+import { tableRootOf } from './table-root.ts';
 import { tombstoneRetentionMs } from './retention-duration.ts';
 import { readRawTableState } from './table-state.ts';
 

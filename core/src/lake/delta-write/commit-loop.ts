@@ -5,7 +5,9 @@ import { commitFileName } from '../delta/delta-log-listing.ts';
 import { checkReadable } from '../delta/delta-protocol.ts';
 import { loadSnapshot, type DeltaSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
+import { checkpointAfterCommit } from './checkpoint-writer.ts';
 import { serializeCommit, type CommitActions } from './log-actions.ts';
+import { tableRootOf } from './table-root.ts';
 
 /** What a commit attempt does against the snapshot it is based on. */
 export type CommitPlanner = (snapshot: DeltaSnapshot | undefined) => CommitActions | Promise<CommitActions>;
@@ -21,7 +23,7 @@ export interface CommitOptions {
    * conditional writes, the Postgres commit lock's.
    */
   readonly putIfAbsent?: (path: string, body: string) => Promise<boolean>;
-  /** Runs after a successful commit (checkpoints); its failure does not undo the commit. */
+  /** Runs after a successful commit and its checkpoint. */
   readonly afterCommit?: (version: number) => Promise<void>;
 }
 
@@ -31,7 +33,8 @@ const MAX_ATTEMPTS = 25;
 const ENGINE_INFO = 'Assay';
 
 /**
- * Optimistic commit: plan the actions against the latest snapshot, then put-if-absent the next log file. When
+ * Optimistic commit: plan the actions against the latest snapshot, then put-if-absent the next log file; every
+ * successful commit writes a checkpoint when one is due (every 10 versions). When
  * another writer took that version, reload and plan again on top of its commit (the plan sees the new state, so
  * appends and overwrites serialize after it), unless that commit removed a file this operation read
  * (`DELTA_CONCURRENT_MODIFICATION`) or already carries this operation's txn (skipped).
@@ -59,6 +62,7 @@ export async function commitWithRetry(
     const version = snapshot === undefined ? 0 : snapshot.version + 1;
     const body = serializeCommit(withTxn, Date.now(), ENGINE_INFO);
     if (await put(`${tableRoot}_delta_log/${commitFileName(version)}`, body)) {
+      await checkpointAfterCommit(storage, tablePath, connection)(version);
       await options.afterCommit?.(version);
       return { version, skipped: false, actions: withTxn };
     }
@@ -74,11 +78,6 @@ export async function commitWithRetry(
       code: 'DELTA_COMMIT_CONTENDED',
     },
   );
-}
-
-/** `''` or the table path with one trailing `/`. */
-export function tableRootOf(tablePath: string): string {
-  return tablePath === '' ? '' : `${tablePath.replace(/\/+$/, '')}/`;
 }
 
 /** The latest snapshot, or undefined when there is no table yet. */

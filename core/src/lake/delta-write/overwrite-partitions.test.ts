@@ -81,4 +81,19 @@ describe('overwritePartitions', () => {
     const retry = await overwritePartitions(f.storage, 'o/e', { staged, columns, txn }, f.connection);
     assert.deepEqual([first.committed, retry.skipped, retry.version], [true, true, 1]);
   });
+
+  test('timestamp partitions are matched in the spelling the log stores, so old files are replaced', async () => {
+    const at = (text: string) => `TIMESTAMPTZ '${text}'`;
+    await f.write(
+      'o/ts',
+      `SELECT * FROM (VALUES (1, ${at('2024-03-01 10:00:00+00')}), (2, ${at('2024-03-02 10:00:00+00')})) t(id, day)`,
+      ['day'],
+    );
+    const result = await overwrite('o/ts', `SELECT 10 AS id, ${at('2024-03-01 12:00:00+02')} AS day`);
+    assert.equal(result.filesRemoved, 1, 'the file of the same instant (written with another offset) is replaced');
+    await f.assertRows(
+      'o/ts',
+      `SELECT * FROM (VALUES (10, ${at('2024-03-01 10:00:00+00')}), (2, ${at('2024-03-02 10:00:00+00')})) t(id, day)`,
+    );
+  });
 });

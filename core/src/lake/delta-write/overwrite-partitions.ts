@@ -4,24 +4,16 @@ import type { DeltaStructField } from '../delta/delta-schema.ts';
 import { parsePartitionValue, type PartitionValue } from '../delta/partition-values.ts';
 import type { DeltaSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { commitWithRetry, latestSnapshot, tableRootOf, type CommitOptions } from './commit-loop.ts';
+import { latestSnapshot } from './commit-loop.ts';
+import { commitStagedRows, type StagedRows } from './commit-staged.ts';
+import type { StagedFile } from './staged-files.ts';
+import { tableRootOf } from './table-root.ts';
 import { partitionFieldsOf } from './file-rows-sql.ts';
-import { ASSAY_PROTOCOL } from './log-actions.ts';
 import type { RewriteResult } from './rewrite-files.ts';
 import { unchanged } from './rewrite-files.ts';
-import { deltaPartitionValues } from './partition-value-format.ts';
-import { deltaSchemaOf } from './schema-from-duckdb.ts';
-import { rowsInAdds, uploadStagedFiles, type StagedFile } from './staged-files.ts';
-import { metadataForWrite } from './table-metadata.ts';
-import { removesOf } from './write-table.ts';
 
 /** Staged rows that replace the partitions they fall in. */
-export interface OverwritePartitionsRequest extends Pick<CommitOptions, 'txn' | 'putIfAbsent' | 'afterCommit'> {
-  readonly staged: readonly StagedFile[];
-  /** The written relation's columns as DuckDB reports them (partition columns included). */
-  readonly columns: ReadonlyArray<{ name: string; type: string }>;
-  /** Required to create the table; checked against the table's otherwise. */
-  readonly partitionColumns?: readonly string[];
+export interface OverwritePartitionsRequest extends Omit<StagedRows, 'read'> {
   readonly runId?: string;
   readonly user?: string;
 }
@@ -57,50 +49,25 @@ export async function overwritePartitions(
     );
   }
   if (request.staged.length === 0) return unchanged(existing?.version ?? -1, false);
-  const incoming = deltaSchemaOf(request.columns);
-  const staged = deltaPartitionValues(request.staged, request.columns);
-  const adds = await uploadStagedFiles(storage, tableRootOf(tablePath), staged, partitionColumns, connection);
-  const rowsAdded = rowsInAdds(adds);
-  let removed = 0;
-  const outcome = await commitWithRetry(
-    storage,
-    tablePath,
-    connection,
-    (snapshot) => {
-      const metaData = metadataForWrite(
-        snapshot,
-        incoming,
-        request.partitionColumns,
-        { mode: 'append', overwriteSchema: false },
-        tableName,
-      );
-      const replaced = snapshot === undefined ? [] : filesInPartitionsOf(snapshot, request.staged);
-      const removes = removesOf(replaced);
-      removed = removes.length;
-      return {
-        provenance: {
-          operation: 'WRITE',
-          operationParameters: { mode: 'Overwrite', partitionOverwriteMode: 'dynamic', partitionBy: partitionColumns },
-          operationMetrics: { numFiles: adds.length, numOutputRows: rowsAdded, numRemovedFiles: removes.length },
-          ...(request.runId === undefined ? {} : { runId: request.runId }),
-          ...(request.user === undefined ? {} : { user: request.user }),
-        },
-        ...(snapshot === undefined ? { protocol: ASSAY_PROTOCOL } : {}),
-        ...(metaData === undefined ? {} : { metaData }),
-        removes,
-        adds,
-      };
+  const result = await commitStagedRows(storage, tablePath, connection, existing, request, {
+    schema: { mode: 'append', overwriteSchema: false },
+    // Staged partition values arrive in Delta's spelling, so they compare with the log's.
+    replaced: (snapshot, staged) => (snapshot === undefined ? [] : filesInPartitionsOf(snapshot, staged)),
+    provenance: {
+      operation: 'WRITE',
+      operationParameters: { mode: 'Overwrite', partitionOverwriteMode: 'dynamic', partitionBy: partitionColumns },
+      ...(request.runId === undefined ? {} : { runId: request.runId }),
+      ...(request.user === undefined ? {} : { user: request.user }),
     },
-    request,
-  );
-  if (outcome.skipped) return unchanged(outcome.version, true);
+  });
+  if (result.skipped) return unchanged(result.version, true);
   return {
-    version: outcome.version,
+    version: result.version,
     committed: true,
     skipped: false,
-    filesAdded: adds.length,
-    filesRemoved: removed,
-    rowsAffected: rowsAdded,
+    filesAdded: result.filesAdded,
+    filesRemoved: result.filesRemoved,
+    rowsAffected: result.rowsAdded,
   };
 }
 

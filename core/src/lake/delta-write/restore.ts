@@ -2,8 +2,8 @@ import { UserError } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { AddAction, RemoveAction } from '../delta/delta-actions.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { checkpointAfterCommit } from './checkpoint-writer.ts';
-import { commitWithRetry, tableRootOf } from './commit-loop.ts';
+import { commitWithRetry } from './commit-loop.ts';
+import { tableRootOf } from './table-root.ts';
 import type { CommitProvenance } from './log-actions.ts';
 import { readRawTableState } from './table-state.ts';
 
@@ -39,47 +39,41 @@ export async function restoreTable(
   const target = await readRawTableState(storage, tableRoot, connection, targetVersion);
   let restored = 0;
   let removed = 0;
-  const outcome = await commitWithRetry(
-    storage,
-    tablePath,
-    connection,
-    async (snapshot) => {
-      const current = await readRawTableState(storage, tableRoot, connection, snapshot?.version ?? targetVersion);
-      const adds: AddAction[] = [...target.adds]
-        .filter(([key]) => !current.adds.has(key))
-        .map(([, add]) => ({ ...add, dataChange: true }));
-      await assertFilesPresent(storage, tableRoot, adds, targetVersion);
-      const now = Date.now();
-      const removes: ExtendedRemove[] = [...current.adds]
-        .filter(([key]) => !target.adds.has(key))
-        .map(([, add]) => removeOf(add, now));
-      restored = adds.length;
-      removed = removes.length;
-      const metaData =
-        target.metadata !== undefined && JSON.stringify(target.metadata) !== JSON.stringify(current.metadata)
-          ? target.metadata
-          : undefined;
-      return {
-        provenance: {
-          operation: 'RESTORE',
-          ...provenance,
-          operationParameters: { version: targetVersion, ...provenance?.operationParameters },
-          operationMetrics: {
-            numRestoredFiles: adds.length,
-            numRemovedFiles: removes.length,
-            restoredFilesSize: adds.reduce((sum, add) => sum + add.size, 0),
-            removedFilesSize: removes.reduce((sum, remove) => sum + remove.size, 0),
-            numOfFilesAfterRestore: target.adds.size,
-            ...provenance?.operationMetrics,
-          },
+  const outcome = await commitWithRetry(storage, tablePath, connection, async (snapshot) => {
+    const current = await readRawTableState(storage, tableRoot, connection, snapshot?.version ?? targetVersion);
+    const adds: AddAction[] = [...target.adds]
+      .filter(([key]) => !current.adds.has(key))
+      .map(([, add]) => ({ ...add, dataChange: true }));
+    await assertFilesPresent(storage, tableRoot, adds, targetVersion);
+    const now = Date.now();
+    const removes: ExtendedRemove[] = [...current.adds]
+      .filter(([key]) => !target.adds.has(key))
+      .map(([, add]) => removeOf(add, now));
+    restored = adds.length;
+    removed = removes.length;
+    const metaData =
+      target.metadata !== undefined && JSON.stringify(target.metadata) !== JSON.stringify(current.metadata)
+        ? target.metadata
+        : undefined;
+    return {
+      provenance: {
+        operation: 'RESTORE',
+        ...provenance,
+        operationParameters: { version: targetVersion, ...provenance?.operationParameters },
+        operationMetrics: {
+          numRestoredFiles: adds.length,
+          numRemovedFiles: removes.length,
+          restoredFilesSize: adds.reduce((sum, add) => sum + add.size, 0),
+          removedFilesSize: removes.reduce((sum, remove) => sum + remove.size, 0),
+          numOfFilesAfterRestore: target.adds.size,
+          ...provenance?.operationMetrics,
         },
-        ...(metaData === undefined ? {} : { metaData }),
-        removes,
-        adds,
-      };
-    },
-    { afterCommit: checkpointAfterCommit(storage, tablePath, connection) },
-  );
+      },
+      ...(metaData === undefined ? {} : { metaData }),
+      removes,
+      adds,
+    };
+  });
   return { version: outcome.version, filesRestored: restored, filesRemoved: removed };
 }
 

@@ -8,7 +8,7 @@ import type { LakeStorage } from '../storage/lake-storage.ts';
 import { commitWithRetry, type CommitOptions } from './commit-loop.ts';
 import type { StagedFile } from './staged-files.ts';
 import { uploadStagedFiles } from './staged-files.ts';
-import { removesOf } from './write-table.ts';
+import { removesOf } from './commit-staged.ts';
 
 /** What every copy-on-write operation accepts besides its own inputs. */
 export interface RewriteOptions extends Pick<CommitOptions, 'txn' | 'putIfAbsent' | 'afterCommit'> {

@@ -1,8 +1,8 @@
 import { InputError } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { checkpointAfterCommit } from './checkpoint-writer.ts';
-import { commitWithRetry, tableRootOf } from './commit-loop.ts';
+import { commitWithRetry } from './commit-loop.ts';
+import { tableRootOf } from './table-root.ts';
 import { fileKey, readRawTableState } from './table-state.ts';
 
 /** How vacuum decides what is old enough to delete. */
@@ -83,13 +83,9 @@ export async function vacuumTable(
   if (dryRun) return result;
 
   const commit = (operation: string, parameters: Record<string, unknown>, metrics: Record<string, number>) =>
-    commitWithRetry(
-      storage,
-      tablePath,
-      connection,
-      () => ({ provenance: { operation, operationParameters: parameters, operationMetrics: metrics } }),
-      { afterCommit: checkpointAfterCommit(storage, tablePath, connection) },
-    );
+    commitWithRetry(storage, tablePath, connection, () => ({
+      provenance: { operation, operationParameters: parameters, operationMetrics: metrics },
+    }));
   await commit(
     'VACUUM START',
     {
