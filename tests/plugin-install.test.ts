@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createTestDatabase, type TestDatabase } from '@assay/core/test-database';
 import { runAssay, runAssayToEnd, tempHome } from './support/assay-process.ts';
+import { ADMIN_ENV, signIn } from './support/sign-in.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -51,15 +52,15 @@ describe('a third-party plugin packed with npm pack and installed with assay plu
     const plugins = JSON.parse(listed.stdout.join('\n')) as PluginItem[];
     assert.ok(plugins.some((p) => p.id === 'example' && p.version === '1.0.0'));
 
-    const server = runAssay(['serve'], { ...env, LOG_LEVEL: 'info' }, env.ASSAY_HOME);
+    const server = runAssay(['serve'], { ...env, ...ADMIN_ENV, LOG_LEVEL: 'info' }, env.ASSAY_HOME);
     try {
       const { address } = (await server.waitForLog((line) => line.msg === 'Assay is listening')) as { address: string };
-      const pluginItems = ((await (await fetch(`${address}/api/v1/plugins`)).json()) as { items: PluginItem[] }).items;
+      const admin = await signIn(address);
+      const pluginItems = ((await (await admin.fetch('/api/v1/plugins')).json()) as { items: PluginItem[] }).items;
       const example = pluginItems.find((p) => p.id === 'example');
       assert.deepEqual([example?.version, example?.source], ['1.0.0', 'installed']);
 
-      const operators = ((await (await fetch(`${address}/api/v1/operators`)).json()) as { items: OperatorItem[] })
-        .items;
+      const operators = ((await (await admin.fetch('/api/v1/operators')).json()) as { items: OperatorItem[] }).items;
       const greet = operators.find((o) => o.type === 'greet');
       assert.ok(greet, 'the plugin operator is listed');
       assert.deepEqual(greet.plugin, { id: 'example', version: '1.0.0' });

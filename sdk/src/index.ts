@@ -1,3 +1,5 @@
+export type { Permission, Principal, RouteAccess } from './access.ts';
+export { PERMISSIONS } from './access.ts';
 export type { CheckCompileContext, CheckDefinition, CompiledCheck } from './check.ts';
 export { defineCheck } from './check.ts';
 export type {

@@ -5,8 +5,20 @@ import type { ServiceRef } from './service-ref.ts';
 
 /** A running platform for tests. */
 export interface TestPlatform {
-  /** Sends a request through the full HTTP stack without a socket. */
+  /**
+   * Sends a request through the full HTTP stack without a socket, as a platform admin (who may do anything in
+   * any workspace) unless the request carries its own `authorization` or `cookie` header.
+   */
   inject(options: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /** Sends a request without credentials. */
+  injectAnonymous(options: InjectOptions | string): Promise<LightMyRequestResponse>;
+  /** Creates a workspace (the platform admin is its admin). */
+  createWorkspace(slug: string): Promise<void>;
+  /**
+   * Creates a user holding `role` in `workspace` and an API token for it; send the token as
+   * `authorization: Bearer <token>` to act as that user.
+   */
+  createMember(input: { workspace: string; role: string; email?: string }): Promise<{ userId: string; token: string }>;
   /** A root service instance, e.g. `platform.get(coreServices.database)`. */
   get<T>(ref: ServiceRef<T>): T;
   /** The test database's connection string (a fresh database for this platform). */

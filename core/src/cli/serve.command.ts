@@ -31,6 +31,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   try {
     const address = await platform.listen();
     platform.logger.info({ address, docs: `${address}/api/docs` }, 'Assay is listening');
+    if (platform.setupToken !== undefined) printSetupToken(address, platform.setupToken);
   } catch (error) {
     await platform.close();
     throw listenError(error, config.host, config.port);
@@ -43,6 +44,24 @@ export async function workerCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: COMMON_OPTIONS });
   const platform = await startPlatform({ config: configFor(values), role: 'worker' });
   return runUntilSignal(platform);
+}
+
+/**
+ * First start without users and without ASSAY_ADMIN_PASSWORD: the one-time token that creates the first admin goes
+ * to stderr, once, outside the JSON log stream (which may be shipped elsewhere).
+ */
+function printSetupToken(address: string, token: string): void {
+  process.stderr.write(
+    [
+      '',
+      'Assay has no users yet. Create the first admin within 24 hours with this one-time setup token:',
+      `  ${token}`,
+      `  curl -X POST ${address}/api/v1/auth/setup -H 'content-type: application/json' \\`,
+      `    -d '{"token":"${token}","email":"you@example.com","name":"Your Name","password":"<12+ characters>"}'`,
+      'Or set ASSAY_ADMIN_PASSWORD (and ASSAY_ADMIN_EMAIL) before the first start.',
+      '',
+    ].join('\n'),
+  );
 }
 
 function listenError(error: unknown, host: string, port: number): unknown {

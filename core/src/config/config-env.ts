@@ -8,6 +8,11 @@ export const ENV_KEYS = {
   ASSAY_PLUGINS: 'plugins',
   LOG_LEVEL: 'logLevel',
   ASSAY_SERVE_WORKER: 'worker.enabled',
+  ASSAY_COOKIE_SECURE: 'auth.cookieSecure',
+  OIDC_ISSUER: 'auth.oidc.issuer',
+  OIDC_CLIENT_ID: 'auth.oidc.clientId',
+  OIDC_CLIENT_SECRET: 'auth.oidc.clientSecret',
+  OIDC_REDIRECT_URI: 'auth.oidc.redirectUri',
 } as const;
 
 export type EnvName = keyof typeof ENV_KEYS;
@@ -37,6 +42,7 @@ function convert(name: EnvName, raw: string): unknown {
     case 'PORT':
       return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     case 'ASSAY_SERVE_WORKER':
+    case 'ASSAY_COOKIE_SECURE':
       return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     case 'ASSAY_PLUGINS':
       return raw

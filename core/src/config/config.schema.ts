@@ -61,6 +61,67 @@ export const AssayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    auth: Type.Object(
+      {
+        cookieSecure: Type.Boolean({
+          default: true,
+          description: 'Session cookies carry Secure; turn off only for plain-HTTP access other than localhost',
+        }),
+        sessionHours: Type.Number({ minimum: 0.1, maximum: 720, default: 12, description: 'Session lifetime' }),
+        maxFailedLogins: Type.Integer({
+          minimum: 1,
+          default: 5,
+          description: 'Failed password logins in a row before the account locks',
+        }),
+        lockoutMinutes: Type.Number({ minimum: 1, default: 15, description: 'How long a locked account stays locked' }),
+        oidc: Type.Optional(
+          Type.Object(
+            {
+              issuer: Type.String({
+                pattern: '^https?://',
+                description: 'OpenID provider issuer URL (env OIDC_ISSUER)',
+              }),
+              clientId: Type.String({ minLength: 1, description: 'env OIDC_CLIENT_ID' }),
+              clientSecret: Type.Optional(Type.String({ minLength: 1, description: 'env OIDC_CLIENT_SECRET' })),
+              redirectUri: Type.String({
+                pattern: '^https?://',
+                description: "This server's callback: <public URL>/api/v1/auth/oidc/callback (env OIDC_REDIRECT_URI)",
+              }),
+              scopes: Type.Array(Type.String({ minLength: 1 }), { default: ['openid', 'email', 'profile'] }),
+              groupsClaim: Type.String({ minLength: 1, default: 'groups', description: 'ID token claim with groups' }),
+              groupRoles: Type.Record(
+                Type.String(),
+                Type.Array(
+                  Type.Object(
+                    { workspace: Type.String({ minLength: 1 }), role: Type.String({ minLength: 1 }) },
+                    { additionalProperties: false },
+                  ),
+                ),
+                {
+                  default: {},
+                  description: 'IdP group → workspace roles, applied at every login (groups may also get roles by API)',
+                },
+              ),
+              postLogoutRedirectUri: Type.Optional(Type.String({ pattern: '^https?://' })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    secrets: Type.Object(
+      {
+        keyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'AES-256 key file; default <home>/secret.key, generated at first start (env ASSAY_SECRET_KEY wins)',
+          }),
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     shutdownTimeoutSeconds: Type.Integer({
       minimum: 1,
       maximum: 3600,

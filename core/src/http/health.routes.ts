@@ -30,6 +30,7 @@ export function healthRoutes(
   app.get(
     '/healthz',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['platform'],
         summary: 'Liveness',
@@ -42,6 +43,7 @@ export function healthRoutes(
   app.get(
     '/readyz',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['platform'],
         summary: 'Readiness: PostgreSQL and the lake answer',

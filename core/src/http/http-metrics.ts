@@ -26,6 +26,8 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
   app.get(
     '/metrics',
     {
+      // Scraped by Prometheus without credentials, like every exporter; keep the port on the internal network.
+      config: { access: { public: true } },
       schema: {
         hide: true,
         summary: 'Prometheus metrics',

@@ -6,13 +6,17 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { errorResponses } from './error-body.ts';
+import { createIdentityTestKit, type IdentityTestKit } from '../testing/identity-test-kit.ts';
 import { createHttpServer, type AssayHttpServer } from './http-server.ts';
 
 let app: AssayHttpServer;
+let kit: IdentityTestKit;
 let lakeHealthy = true;
 
 before(async () => {
+  kit = await createIdentityTestKit();
   app = await createHttpServer({
+    access: kit.access,
     logger: pino({ level: 'silent' }),
     version: '9.9.9',
     metrics: new Registry(),
@@ -31,6 +35,7 @@ before(async () => {
   app.post(
     '/api/v1/things/:id',
     {
+      config: { access: { public: true } },
       schema: {
         tags: ['things'],
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
@@ -49,7 +54,10 @@ before(async () => {
   );
   await app.ready();
 });
-after(() => app.close());
+after(async () => {
+  await app.close();
+  await kit.close();
+});
 
 const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url, payload: payload as object, headers });

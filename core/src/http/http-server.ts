@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { fastifyAwilixPlugin } from '@fastify/awilix';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { PluginHttpApp } from '@assay/sdk';
 import type { AwilixContainer } from 'awilix';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
+import { installAccessHook, type AccessHookOptions } from '../auth/access-hook.ts';
 import { ErrorBody } from './error-body.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { healthRoutes, type ReadinessCheck } from './health.routes.ts';
@@ -21,6 +24,8 @@ export interface HttpServerOptions {
   container: AwilixContainer;
   readiness: readonly ReadinessCheck[];
   isDraining: () => boolean;
+  /** Authentication and authorization of every route. */
+  access: AccessHookOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,7 +33,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Builds the Fastify app with what every route relies on: TypeBox validation, request ids (taken from
  * `x-request-id` when a proxy sends a sane one, echoed back), the error contract, a request-scoped awilix
- * container, HTTP metrics, the OpenAPI document and the health endpoints. Feature routes are added by the caller.
+ * container, access control on every route, HTTP metrics, the OpenAPI document and the health endpoints. Feature routes are added by the caller.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<AssayHttpServer> {
   registerAjvFormats();
@@ -50,6 +55,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Assa
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  await app.register(cookie);
+  // Only routes that opt in (`config.rateLimit`) are limited: the login routes.
+  await app.register(rateLimit, { global: false });
+  installAccessHook(app, options.access);
   await installOpenApi(app, options.version);
   await app.register(fastifyAwilixPlugin, {
     container: options.container,

@@ -8,12 +8,14 @@ import { loadConfig } from '../config/load-config.ts';
 import { literal } from '../engine/dataset-view.ts';
 import { startPlatform, type Platform } from '../platform/platform.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { createPlatformAdmin } from '../testing/test-platform.ts';
 import { stagedFilesIn } from './delta-write/staged-files.ts';
 import { createLakeService } from './lake-service.ts';
 
 let home: string;
 let database: TestDatabase;
 let platform: Platform;
+let token: string;
 
 before(async () => {
   home = await mkdtemp(join(tmpdir(), 'assay-datasets-'));
@@ -24,6 +26,8 @@ before(async () => {
     overrides: { home, databaseUrl: database.url, logLevel: 'silent', port: 0 },
   });
   platform = await startPlatform({ config, role: 'serve', includeBuiltins: false });
+  token = (await createPlatformAdmin(platform.identity)).token;
+  await platform.identity.workspaces.create({ slug: 'demo' });
   const table = createLakeService({ config, db: platform.db }).table('demo', 'silver.customers');
   const connection = await (await DuckDBInstance.create(':memory:')).connect();
   await mkdir(join(home, 'staging'));
@@ -50,7 +54,7 @@ after(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const get = (url: string) => platform.http!.inject(url);
+const get = (url: string) => platform.http!.inject({ url, headers: { authorization: `Bearer ${token}` } });
 
 describe('dataset API', () => {
   test('GET a dataset: schema, version, files, size, rows', async () => {
@@ -101,7 +105,8 @@ describe('dataset API', () => {
   });
 
   test('restore rolls back with a new commit; vacuum reports what it would delete', async () => {
-    const post = (url: string, payload: object) => platform.http!.inject({ method: 'POST', url, payload });
+    const post = (url: string, payload: object) =>
+      platform.http!.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token}` } });
     const restored = await post('/api/v1/workspaces/demo/datasets/silver/customers/restore', { version: 0 });
     assert.equal(restored.statusCode, 200);
     assert.deepEqual(restored.json(), { version: 2, restoredVersion: 0 });

@@ -61,6 +61,7 @@ export async function datasetsRoutes(
   app.get(
     '/workspaces/:ws/datasets/:layer/:name',
     {
+      config: { access: { permission: 'dataset:read' } },
       schema: {
         tags: ['datasets'],
         summary: 'A dataset: schema, version, files, size and row count',
@@ -78,6 +79,7 @@ export async function datasetsRoutes(
   app.get(
     '/workspaces/:ws/datasets/:layer/:name/history',
     {
+      config: { access: { permission: 'dataset:read' } },
       schema: {
         tags: ['datasets'],
         summary: 'Commits of a dataset, newest first',
@@ -107,6 +109,7 @@ export async function datasetsRoutes(
   app.get(
     '/workspaces/:ws/datasets/:layer/:name/preview',
     {
+      config: { access: { permission: 'dataset:read', audit: 'read' } },
       schema: {
         tags: ['datasets'],
         summary: 'The first rows of a dataset at a version',
@@ -144,6 +147,7 @@ export async function datasetsRoutes(
   app.post(
     '/workspaces/:ws/datasets/:layer/:name/restore',
     {
+      config: { access: { permission: 'dataset:manage' } },
       schema: {
         tags: ['datasets'],
         summary: 'Roll a dataset back to an earlier version (a new commit; history is kept)',
@@ -161,6 +165,7 @@ export async function datasetsRoutes(
   app.post(
     '/workspaces/:ws/datasets/:layer/:name/vacuum',
     {
+      config: { access: { permission: 'dataset:manage' } },
       schema: {
         tags: ['datasets'],
         summary: 'Delete data files no version within the retention period needs',

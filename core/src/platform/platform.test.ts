@@ -70,7 +70,10 @@ const probe = definePlugin({
         router.use(async (app) => {
           app.get(
             '/greeting',
-            { schema: { response: { 200: Type.Object({ greeting: Type.String(), now: Type.String() }) } } },
+            {
+              config: { access: { authenticated: true } },
+              schema: { response: { 200: Type.Object({ greeting: Type.String(), now: Type.String() }) } },
+            },
             async () => {
               const { rows } = (await db.raw('select now()::text as now')) as { rows: Array<{ now: string }> };
               return { greeting: (config.plugin as { greeting: string }).greeting, now: rows[0]!.now };

@@ -7,6 +7,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AssayConfig } from '../config/config.schema.ts';
 import { openDatabase } from '../database/open-database.ts';
 import { runMigrations } from '../database/migrations.ts';
+import { authRoutes } from '../auth/auth.routes.ts';
+import { createFirstAdminSetup } from '../auth/first-admin.ts';
+import { createIdentity, type Identity } from '../auth/identity.ts';
+import { membersRoutes } from '../auth/members.routes.ts';
+import { policiesRoutes } from '../auth/policies.routes.ts';
+import { rolesRoutes } from '../auth/roles.routes.ts';
 import { createEventBus } from '../events/event-bus.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
 import { createEngine } from '../engine/engine.ts';
@@ -25,6 +31,7 @@ import { createLogger } from './logger.ts';
 import { resolvePluginConfigs } from './plugin-config.ts';
 import { createPluginScopes, PLUGIN_SCOPED_SERVICE_IDS } from './plugin-scopes.ts';
 import { resolveAppRoot } from './app-root.ts';
+import { workspacesRoutes } from '../workspaces/workspaces.routes.ts';
 
 export interface StartPlatformOptions {
   config: AssayConfig;
@@ -47,6 +54,12 @@ export interface Platform {
   readonly http: AssayHttpServer | undefined;
   readonly plugins: readonly LoadedPlugin[];
   readonly registry: ContributionRegistry;
+  readonly identity: Identity;
+  /**
+   * Set on the first start of a server without users and without `ASSAY_ADMIN_PASSWORD`: the one-time token that
+   * creates the first admin (`POST /api/v1/auth/setup`). The caller prints it once.
+   */
+  readonly setupToken: string | undefined;
   get<T>(ref: ServiceRef<T>): T;
   /** Starts listening on `config.host:config.port`; returns the address. */
   listen(): Promise<string>;
@@ -94,6 +107,11 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     const events = createEventBus({ queue, db, connectionString: databaseUrl, logger });
     cleanup.push(() => events.stop());
     await events.start();
+    const identity = await createIdentity({ db, logger });
+    const stopListening = identity.listen(events.forPlugin('core'));
+    cleanup.push(async () => stopListening());
+    const firstAdmin = createFirstAdminSetup(db, identity);
+    const { setupToken } = role === 'serve' ? await firstAdmin.prepare(process.env) : {};
 
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({ 'core.database': asValue(db), 'core.queue': asValue(queue) });
@@ -109,6 +127,11 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
               { name: 'lake', check: createLakeReachabilityCheck(config.lake) },
             ],
             isDraining: () => draining,
+            access: {
+              authenticator: identity.authenticator,
+              access: identity.access,
+              workspaces: identity.workspaces,
+            },
           })
         : undefined;
     const lake = createLakeService({ config, db });
@@ -119,6 +142,11 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     });
     if (http !== undefined) {
       cleanup.push(() => http.close());
+      await http.register(authRoutes, { prefix: '/api/v1', identity, config: config.auth, setup: firstAdmin });
+      await http.register(workspacesRoutes, { prefix: '/api/v1', identity });
+      await http.register(membersRoutes, { prefix: '/api/v1', identity, db });
+      await http.register(rolesRoutes, { prefix: '/api/v1', identity, db });
+      await http.register(policiesRoutes, { prefix: '/api/v1', identity, db });
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
       await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine });
     }
@@ -148,6 +176,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http?.close();
       await queue.stop({ graceful: true, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
       await hooks.run(logger);
+      stopListening();
       await events.stop();
       await database.close();
       logger.info('platform stopped');
@@ -161,6 +190,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       http,
       plugins,
       registry,
+      identity,
+      setupToken,
       get: <T>(ref: ServiceRef<T>) => container.resolve<T>(ref.id),
       listen: async () => {
         if (http === undefined) throw new Error('A worker does not listen for HTTP');

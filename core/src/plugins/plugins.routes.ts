@@ -47,6 +47,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.get(
     '/plugins',
     {
+      config: { access: { authenticated: true } },
       schema: {
         tags,
         summary: 'List loaded plugins with their contributions',
@@ -63,6 +64,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.get(
     '/operators',
     {
+      config: { access: { authenticated: true } },
       schema: {
         tags,
         summary: 'List operators (all versions) with their config schemas and form hints',
@@ -80,6 +82,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.get(
     '/connectors',
     {
+      config: { access: { authenticated: true } },
       schema: {
         tags,
         summary: 'List connectors (all versions) with their config schemas and form hints',
@@ -97,6 +100,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.get(
     '/checks',
     {
+      config: { access: { authenticated: true } },
       schema: {
         tags,
         summary: 'List data-quality check types (all versions) with their config schemas and form hints',
@@ -114,6 +118,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.get(
     '/workspaces/:ws/plugins',
     {
+      config: { access: { permission: 'plugin:read' } },
       schema: {
         tags,
         summary: 'List loaded plugins with whether each is enabled in the workspace',
@@ -139,6 +144,7 @@ export async function pluginsRoutes(app: PluginHttpApp, options: PluginsRoutesOp
   app.put(
     '/workspaces/:ws/plugins/:id',
     {
+      config: { access: { permission: 'plugin:configure' } },
       schema: {
         tags,
         summary: 'Enable or disable a plugin in a workspace',
