@@ -15,7 +15,18 @@ import type { Authenticated, Authenticator } from './authenticator.ts';
 import type { ResourceAttributes } from './authorizer.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from './sessions.ts';
 
+/** A registered route and who may call it. */
+export interface RouteEntry {
+  readonly method: string;
+  readonly url: string;
+  readonly access: RouteAccess;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far (core and plugins) with its declared access; for audits and tests. */
+    readonly routeCatalog: readonly RouteEntry[];
+  }
   interface FastifyRequest {
     /** The browser session behind `principal`, when the request authenticated with the session cookie. */
     authSession: Authenticated['session'];
@@ -54,13 +65,20 @@ export function routeAccess(request: FastifyRequest): RouteAccess | undefined {
 export function installAccessHook(app: FastifyInstance, options: AccessHookOptions): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('authSession', undefined);
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
 
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as { access?: RouteAccess };
-    if (config.access !== undefined) return;
+    const record = (access: RouteAccess): void => {
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') catalog.push({ method, url: route.url, access });
+      }
+    };
+    if (config.access !== undefined) return record(config.access);
     if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
       route.config = { ...route.config, access: { public: true } } as typeof route.config;
-      return;
+      return record({ public: true });
     }
     throw new AssayError(
       `Route ${[route.method].flat().join(',')} ${route.url} declares no access: set config.access to a permission, ` +

@@ -10,9 +10,13 @@ import { runMigrations } from '../database/migrations.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { createFirstAdminSetup } from '../auth/first-admin.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
+import { groupsRoutes } from '../auth/groups.routes.ts';
 import { membersRoutes } from '../auth/members.routes.ts';
 import { policiesRoutes } from '../auth/policies.routes.ts';
 import { rolesRoutes } from '../auth/roles.routes.ts';
+import { serviceAccountsRoutes } from '../auth/service-accounts.routes.ts';
+import { tokensRoutes } from '../auth/tokens.routes.ts';
+import { usersRoutes } from '../auth/users.routes.ts';
 import { createEventBus } from '../events/event-bus.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
 import { createEngine } from '../engine/engine.ts';
@@ -147,6 +151,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(membersRoutes, { prefix: '/api/v1', identity, db });
       await http.register(rolesRoutes, { prefix: '/api/v1', identity, db });
       await http.register(policiesRoutes, { prefix: '/api/v1', identity, db });
+      await http.register(tokensRoutes, { prefix: '/api/v1', identity });
+      await http.register(serviceAccountsRoutes, { prefix: '/api/v1', identity });
+      await http.register(usersRoutes, { prefix: '/api/v1', identity });
+      await http.register(groupsRoutes, { prefix: '/api/v1', identity });
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
       await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine });
     }
