@@ -1,5 +1,7 @@
-import { NotFoundError, type PluginHttpApp } from '@assay/sdk';
+import { AssayError, NotFoundError, type PluginHttpApp } from '@assay/sdk';
 import { Type } from 'typebox';
+import { recordAuth } from '../audit/audit-hook.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { AssayConfig } from '../config/config.schema.ts';
 import { errorResponses } from '../http/error-body.ts';
 import type { FirstAdminSetup } from './first-admin.ts';
@@ -38,6 +40,7 @@ export interface AuthRoutesOptions {
   identity: Identity;
   config: AssayConfig['auth'];
   setup: FirstAdminSetup;
+  audit: AuditLog;
   /** The IdP's end-session URL for an OIDC session, when SSO is configured. */
   endSessionUrl?: (idToken: string | undefined) => Promise<string | undefined>;
 }
@@ -75,7 +78,20 @@ export async function authRoutes(app: PluginHttpApp, options: AuthRoutesOptions)
     },
     async (request, reply) => {
       const lockout = { maxFailedLogins: config.maxFailedLogins, lockoutMinutes: config.lockoutMinutes };
-      const user = await identity.users.authenticate(request.body.email, request.body.password, lockout);
+      const user = await identity.users
+        .authenticate(request.body.email, request.body.password, lockout)
+        .catch(async (error: unknown) => {
+          const reason = error instanceof AssayError ? error.code : 'LOGIN_ERROR';
+          const details = { userName: request.body.email, reason, provider: 'local' };
+          await recordAuth(options.audit, request, { action: 'auth:login', outcome: 'denied', details });
+          throw error;
+        });
+      await recordAuth(options.audit, request, {
+        action: 'auth:login',
+        outcome: 'success',
+        principal: { id: user.id, kind: user.kind, name: user.name },
+        details: { provider: 'local' },
+      });
       const session = await startSession(user.id, reply);
       return { user, csrfToken: session.csrfToken, expiresAt: session.expiresAt.toISOString() };
     },

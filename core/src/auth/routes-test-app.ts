@@ -36,6 +36,7 @@ export async function startRoutesTestApp(routes: readonly IdentityRoutes[]): Pro
     readiness: [],
     isDraining: () => false,
     access: kit.access,
+    audit: kit.audit,
   });
   for (const register of routes) await app.register((scope) => register(scope, { identity }), { prefix: '/api/v1' });
   await app.ready();

@@ -8,6 +8,7 @@ import { platformVersion } from '../version.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { migrateCommand, migrateUsage } from './migrate.command.ts';
 import { runPluginCommand } from './plugin.command.ts';
+import { secretsCommand, secretsUsage } from './secrets.command.ts';
 import { serveCommand, serveUsage, workerCommand, workerUsage } from './serve.command.ts';
 import { tableCommand, tableUsage } from './table.command.ts';
 
@@ -23,10 +24,13 @@ Commands:
       Manages plugins: list [--json], add <npm-spec|./plugin.tgz>, remove <name>,
       enable|disable <id> --workspace <ws>. Added plugins load at the next start.
   ${tableUsage}
+  ${secretsUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
 
 Configuration comes from assay.yaml (or --config FILE) and the environment:
-  PORT, HOST, ASSAY_HOME, DATABASE_URL, ASSAY_LAKE, ASSAY_PLUGINS, LOG_LEVEL.`;
+  PORT, HOST, ASSAY_HOME, DATABASE_URL, ASSAY_LAKE, ASSAY_PLUGINS, LOG_LEVEL, ASSAY_SECRET_KEY,
+  ASSAY_ADMIN_EMAIL and ASSAY_ADMIN_PASSWORD (first start), OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+  OIDC_REDIRECT_URI.`;
 
 async function pluginCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: COMMON_OPTIONS, strict: false });
@@ -60,6 +64,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   plugin: pluginCommand,
   version: versionCommand,
   table: tableCommand,
+  secrets: secretsCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

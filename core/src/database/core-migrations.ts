@@ -2,6 +2,14 @@ import type { PluginMigration } from '@assay/sdk';
 import { pluginsMigration } from './migrations/001_plugins.ts';
 import { eventsMigration } from './migrations/002_events.ts';
 import { identityMigration } from './migrations/003_identity.ts';
+import { secretsMigration } from './migrations/004_secrets.ts';
+import { auditMigration } from './migrations/005_audit.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
-export const coreMigrations: readonly PluginMigration[] = [pluginsMigration, eventsMigration, identityMigration];
+export const coreMigrations: readonly PluginMigration[] = [
+  pluginsMigration,
+  eventsMigration,
+  identityMigration,
+  secretsMigration,
+  auditMigration,
+];

@@ -17,6 +17,7 @@ before(async () => {
   kit = await createIdentityTestKit();
   app = await createHttpServer({
     access: kit.access,
+    audit: kit.audit,
     logger: pino({ level: 'silent' }),
     version: '9.9.9',
     metrics: new Registry(),

@@ -7,6 +7,8 @@ import type { PluginHttpApp } from '@assay/sdk';
 import type { AwilixContainer } from 'awilix';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
+import { installAuditHook } from '../audit/audit-hook.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { installAccessHook, type AccessHookOptions } from '../auth/access-hook.ts';
 import { ErrorBody } from './error-body.ts';
 import { installErrorHandler } from './error-handler.ts';
@@ -26,6 +28,8 @@ export interface HttpServerOptions {
   isDraining: () => boolean;
   /** Authentication and authorization of every route. */
   access: AccessHookOptions;
+  /** Where every change and every data read is recorded. */
+  audit: AuditLog;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,6 +49,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Assa
     },
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: 10 * 1024 * 1024,
+    // Secret and group names may be longer than Fastify's default limit of 100 characters.
+    routerOptions: { maxParamLength: 256 },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -59,6 +65,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Assa
   // Only routes that opt in (`config.rateLimit`) are limited: the login routes.
   await app.register(rateLimit, { global: false });
   installAccessHook(app, options.access);
+  installAuditHook(app, options.audit, { metrics: options.metrics });
   await installOpenApi(app, options.version);
   await app.register(fastifyAwilixPlugin, {
     container: options.container,

@@ -7,6 +7,8 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { AssayConfig } from '../config/config.schema.ts';
 import { openDatabase } from '../database/open-database.ts';
 import { runMigrations } from '../database/migrations.ts';
+import { createAuditLog } from '../audit/audit-log.ts';
+import { auditRoutes } from '../audit/audit.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { createFirstAdminSetup } from '../auth/first-admin.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
@@ -35,6 +37,9 @@ import { createLogger } from './logger.ts';
 import { resolvePluginConfigs } from './plugin-config.ts';
 import { createPluginScopes, PLUGIN_SCOPED_SERVICE_IDS } from './plugin-scopes.ts';
 import { resolveAppRoot } from './app-root.ts';
+import { loadSecretKey } from '../secrets/secret-key.ts';
+import { createSecretStore } from '../secrets/secret-store.ts';
+import { secretsRoutes } from '../secrets/secrets.routes.ts';
 import { workspacesRoutes } from '../workspaces/workspaces.routes.ts';
 
 export interface StartPlatformOptions {
@@ -100,6 +105,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     const applied = await runMigrations(db, registry.migrations);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     await recordLoaded(db, plugins);
+    const secretKey = await loadSecretKey({ env: process.env, home: config.home, keyFile: config.secrets.keyFile });
+    const secrets = createSecretStore({ db, key: secretKey });
+    await secrets.verifyKey();
+    logger.info({ keyId: secretKey.id, source: secretKey.source }, 'secret key loaded');
     await prepareLake(config.lake);
 
     const metrics = new Registry();
@@ -119,6 +128,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({ 'core.database': asValue(db), 'core.queue': asValue(queue) });
+    const audit = createAuditLog({ db });
     const http =
       role === 'serve'
         ? await createHttpServer({
@@ -136,6 +146,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
               access: identity.access,
               workspaces: identity.workspaces,
             },
+            audit,
           })
         : undefined;
     const lake = createLakeService({ config, db });
@@ -146,7 +157,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     });
     if (http !== undefined) {
       cleanup.push(() => http.close());
-      await http.register(authRoutes, { prefix: '/api/v1', identity, config: config.auth, setup: firstAdmin });
+      await http.register(authRoutes, { prefix: '/api/v1', identity, config: config.auth, setup: firstAdmin, audit });
       await http.register(workspacesRoutes, { prefix: '/api/v1', identity });
       await http.register(membersRoutes, { prefix: '/api/v1', identity, db });
       await http.register(rolesRoutes, { prefix: '/api/v1', identity, db });
@@ -155,6 +166,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(serviceAccountsRoutes, { prefix: '/api/v1', identity });
       await http.register(usersRoutes, { prefix: '/api/v1', identity });
       await http.register(groupsRoutes, { prefix: '/api/v1', identity });
+      await http.register(auditRoutes, { prefix: '/api/v1', audit });
+      await http.register(secretsRoutes, { prefix: '/api/v1', store: secrets });
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
       await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine });
     }

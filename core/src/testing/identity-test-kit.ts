@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { pino } from 'pino';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
 import type { AccessHookOptions } from '../auth/access-hook.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
 import { createDatabase } from '../database/database.ts';
@@ -12,6 +13,7 @@ export interface IdentityTestKit {
   readonly identity: Identity;
   /** What `createHttpServer`/`installAccessHook` need. */
   readonly access: AccessHookOptions;
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function createIdentityTestKit(): Promise<IdentityTestKit> {
     return {
       db,
       identity,
+      audit: createAuditLog({ db }),
       access: { authenticator: identity.authenticator, access: identity.access, workspaces: identity.workspaces },
       close: async () => {
         await db.destroy();
