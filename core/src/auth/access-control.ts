@@ -65,15 +65,22 @@ export interface AccessControl extends Authorizer {
 
 /** Opens the enforcer on `core_casbin_rules` and makes sure the built-in role policies are there. */
 export async function createAccessControl(options: { db: Knex }): Promise<AccessControl> {
-  const enforcer = await newEnforcer(createCasbinModel(), new QuotingKnexAdapter(options.db));
+  const enforcer = await newConfiguredEnforcer(new QuotingKnexAdapter(options.db));
   enforcer.enableAutoSave(true);
+  await seedBuiltinPolicies(enforcer);
+  return new CasbinAccessControl(enforcer);
+}
+
+/** An enforcer on our model with the condition functions and the `*` domain matching of group links. */
+async function newConfiguredEnforcer(adapter?: QuotingKnexAdapter): Promise<Enforcer> {
+  const enforcer =
+    adapter === undefined ? await newEnforcer(createCasbinModel()) : await newEnforcer(createCasbinModel(), adapter);
   for (const [name, fn] of Object.entries(CONDITION_FUNCTIONS)) await enforcer.addFunction(name, fn);
   // Group links are stored once with domain `*` and hold in every workspace.
   await enforcer.addNamedDomainMatchingFunc('g', (domain: string, pattern: string) =>
     pattern === ANY_DOMAIN ? true : Util.keyMatchFunc(domain, pattern),
   );
-  await seedBuiltinPolicies(enforcer);
-  return new CasbinAccessControl(enforcer);
+  return enforcer;
 }
 
 async function seedBuiltinPolicies(enforcer: Enforcer): Promise<void> {
@@ -81,16 +88,24 @@ async function seedBuiltinPolicies(enforcer: Enforcer): Promise<void> {
   for (const [role, permissions] of Object.entries(BUILTIN_ROLE_PERMISSIONS)) {
     for (const permission of permissions) wanted.push([subjectOfRole(role), ANY_DOMAIN, permission, 'true', 'allow']);
   }
-  // Concurrent first starts may both insert; duplicates are harmless for decisions and removed on the next start.
+  // Concurrent first starts may both insert; a duplicate line changes no decision.
   const existing = new Set((await enforcer.getFilteredPolicy(1, ANY_DOMAIN)).map((rule) => rule.join('\u0000')));
   const missing = wanted.filter((rule) => !existing.has(rule.join('\u0000')));
   if (missing.length > 0) await enforcer.addPolicies(missing);
 }
 
+/**
+ * Casbin checks every policy line against a request, so a decision costs time in proportion to all policies of all
+ * workspaces. Decisions therefore run on a per-domain shard: an in-memory enforcer holding only that workspace's
+ * policies and links plus the `*` ones, built from the main enforcer on first use and dropped on any change.
+ */
 class CasbinAccessControl implements AccessControl {
   readonly #enforcer: Enforcer;
   readonly #cache = new DecisionCache(50_000);
   readonly #listeners: Array<() => void> = [];
+  #shards = new Map<string, Promise<Enforcer>>();
+  /** Bumped on every change, so a decision computed on policies that changed meanwhile is not cached. */
+  #generation = 0;
 
   constructor(enforcer: Enforcer) {
     this.#enforcer = enforcer;
@@ -108,8 +123,8 @@ class CasbinAccessControl implements AccessControl {
       if (token.role === PLATFORM_ADMIN_ROLE) return this.#platformAdminCan(principal.id);
       if (workspace !== token.workspace) return false;
       return (
-        this.#decide(subjectOfRole(token.role), workspace, permission, resource) &&
-        this.#userCan(principal.id, workspace, permission, resource)
+        (await this.#decide(subjectOfRole(token.role), workspace, permission, resource)) &&
+        (await this.#userCan(principal.id, workspace, permission, resource))
       );
     }
     return this.#userCan(principal.id, workspace, permission, resource);
@@ -125,25 +140,48 @@ class CasbinAccessControl implements AccessControl {
     return this.isPlatformAdmin(userId);
   }
 
-  #userCan(userId: string, workspace: string | undefined, permission: string, resource: ResourceAttributes): boolean {
+  async #userCan(
+    userId: string,
+    workspace: string | undefined,
+    permission: string,
+    resource: ResourceAttributes,
+  ): Promise<boolean> {
     // Platform admins administer every workspace; the workspace must still exist (the caller checks that).
     if (this.isPlatformAdmin(userId)) return true;
     if (workspace === undefined) return false;
     return this.#decide(subjectOfUser(userId), workspace, permission, resource);
   }
 
-  #decide(subject: string, domain: string, permission: string, resource: ResourceAttributes): boolean {
+  async #decide(subject: string, domain: string, permission: string, resource: ResourceAttributes): Promise<boolean> {
+    const key = DecisionCache.key(subject, domain, permission, resource);
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
     const res = {
       ...resource,
       tags: resource.tags ?? [],
       ...(resource.owner === undefined ? {} : { owner: subjectOfUser(resource.owner) }),
     };
-    const key = DecisionCache.key(subject, domain, permission, res);
-    const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached;
-    const decision = this.#enforcer.enforceSync(subject, domain, permission, res);
-    this.#cache.set(key, decision);
+    const generation = this.#generation;
+    const decision = (await this.#shard(domain)).enforceSync(subject, domain, permission, res);
+    if (generation === this.#generation) this.#cache.set(key, decision);
     return decision;
+  }
+
+  #shard(domain: string): Promise<Enforcer> {
+    let shard = this.#shards.get(domain);
+    if (shard === undefined) {
+      const model = this.#enforcer.getModel();
+      const inDomain = (line: string[], index: number) => line[index] === domain || line[index] === ANY_DOMAIN;
+      const policies = model.getPolicy('p', 'p').filter((line) => inDomain(line, 1));
+      const links = model.getPolicy('g', 'g').filter((line) => inDomain(line, 2));
+      shard = newConfiguredEnforcer().then(async (enforcer) => {
+        if (policies.length > 0) await enforcer.addPolicies(policies);
+        if (links.length > 0) await enforcer.addGroupingPolicies(links);
+        return enforcer;
+      });
+      this.#shards.set(domain, shard);
+    }
+    return shard;
   }
 
   isPlatformAdmin(userId: string): boolean {
@@ -164,6 +202,8 @@ class CasbinAccessControl implements AccessControl {
 
   async reload(): Promise<void> {
     await this.#enforcer.loadPolicy();
+    this.#generation++;
+    this.#shards = new Map();
     this.#cache.clear();
   }
 
@@ -262,6 +302,8 @@ class CasbinAccessControl implements AccessControl {
   }
 
   #changed(): void {
+    this.#generation++;
+    this.#shards = new Map();
     this.#cache.clear();
     for (const listener of this.#listeners) listener();
   }

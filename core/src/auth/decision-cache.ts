@@ -11,7 +11,10 @@ export class DecisionCache {
   }
 
   static key(subject: string, domain: string, permission: string, resource: object): string {
-    return `${subject}\u0000${domain}\u0000${permission}\u0000${stableJson(resource)}`;
+    const base = `${subject}\u0000${domain}\u0000${permission}`;
+    // Route-level checks carry no resource; skip serializing an empty one on every request.
+    for (const _ in resource) return `${base}\u0000${stableJson(resource)}`;
+    return base;
   }
 
   get(key: string): boolean | undefined {
