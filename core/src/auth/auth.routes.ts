@@ -139,8 +139,11 @@ export async function authRoutes(app: PluginHttpApp, options: AuthRoutesOptions)
       if (session === undefined) return { endSessionUrl: null };
       await identity.sessions.remove(session.secret);
       identity.changed();
+      // The session here is over either way; an unreachable IdP only costs the link to end its session too.
       const url =
-        session.method === 'oidc' ? await options.endSessionUrl?.(session.oidcIdToken ?? undefined) : undefined;
+        session.method === 'oidc'
+          ? await options.endSessionUrl?.(session.oidcIdToken ?? undefined).catch(() => undefined)
+          : undefined;
       return { endSessionUrl: url ?? null };
     },
   );

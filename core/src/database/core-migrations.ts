@@ -4,6 +4,8 @@ import { eventsMigration } from './migrations/002_events.ts';
 import { identityMigration } from './migrations/003_identity.ts';
 import { secretsMigration } from './migrations/004_secrets.ts';
 import { auditMigration } from './migrations/005_audit.ts';
+import { oidcLoginsMigration } from './migrations/006_oidc_logins.ts';
+import { governanceMigration } from './migrations/007_governance.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
 export const coreMigrations: readonly PluginMigration[] = [
@@ -12,4 +14,6 @@ export const coreMigrations: readonly PluginMigration[] = [
   identityMigration,
   secretsMigration,
   auditMigration,
+  oidcLoginsMigration,
+  governanceMigration,
 ];

@@ -122,4 +122,65 @@ describe('dataset API', () => {
     const missing = await post('/api/v1/workspaces/demo/datasets/silver/customers/restore', { version: 99 });
     assert.equal(missing.json().error.code, 'DELTA_VERSION_NOT_FOUND');
   });
+
+  test("preview shows each caller what their policies allow: masks, row filters and ABAC on the dataset's tags", async () => {
+    const { identity } = platform;
+    const analyst = await identity.users.createLocal({
+      email: 'analyst@demo.test',
+      name: 'Analyst',
+      password: 'analyst password 1',
+    });
+    await identity.access.assign(`user:${analyst.id}`, 'analyst', 'demo');
+    const { secret } = await identity.tokens.create({
+      userId: analyst.id,
+      workspace: 'demo',
+      role: 'analyst',
+      name: 't',
+      expiresAt: null,
+      createdBy: analyst.id,
+    });
+    const as = (bearer: string, method: 'GET' | 'PUT' | 'POST', url: string, payload?: object) =>
+      platform.http!.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${bearer}` },
+        ...(payload ? { payload } : {}),
+      });
+    const base = '/api/v1/workspaces/demo/datasets/silver/customers';
+    const governed = await as(token, 'PUT', `${base}/governance`, {
+      tags: ['finance'],
+      columns: { name: { classification: 'pii', mask: 'partial' } },
+    });
+    assert.equal(governed.statusCode, 200, governed.body);
+    const filtered = await as(token, 'POST', '/api/v1/workspaces/demo/data-policies', {
+      kind: 'row_filter',
+      dataset: 'silver.customers',
+      predicate: 'id < 2',
+      roles: ['analyst'],
+    });
+    assert.equal(filtered.statusCode, 201, filtered.body);
+
+    const names = (res: { json(): { rows: Array<{ id: number; name: string }> } }) =>
+      res
+        .json()
+        .rows.map((r) => `${r.id}:${r.name}`)
+        .sort();
+    const forAdmin = await as(token, 'GET', `${base}/preview?version=1`);
+    assert.deepEqual(names(forAdmin), ['0:c0', '1:c1', '2:c2', '3:c3']);
+    const forAnalyst = await as(secret, 'GET', `${base}/preview?version=1`);
+    assert.equal(forAnalyst.statusCode, 200, forAnalyst.body);
+    assert.deepEqual(names(forAnalyst), ['0:c***', '1:c***']);
+
+    const denied = await as(token, 'POST', '/api/v1/workspaces/demo/policies', {
+      subject: 'role:analyst',
+      permission: 'dataset:read',
+      condition: "hasTag(r.res, 'finance')",
+      effect: 'deny',
+    });
+    assert.equal(denied.statusCode, 201, denied.body);
+    const refused = await as(secret, 'GET', `${base}/preview`);
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error.code, 'PERMISSION_DENIED');
+    assert.equal((await as(token, 'GET', `${base}/preview`)).statusCode, 200, 'admins are not affected');
+  });
 });

@@ -1,7 +1,9 @@
 import { AssayError, NotFoundError, type PluginHttpApp } from '@assay/sdk';
 import { Type } from 'typebox';
 import type { Engine } from '../engine/engine.ts';
+import type { DataPolicyService } from '../governance/data-policy-service.ts';
 import { errorResponses } from '../http/error-body.ts';
+import { duckdbType } from './delta/delta-schema.ts';
 import type { DeltaSnapshot } from './delta/snapshot.ts';
 import type { LakeService, LakeTable } from './lake-service.ts';
 
@@ -53,7 +55,7 @@ const PREVIEW_TIMEOUT_MS = 30_000;
  */
 export async function datasetsRoutes(
   app: PluginHttpApp,
-  options: { lake: LakeService; engine: Engine },
+  options: { lake: LakeService; engine: Engine; policies: DataPolicyService },
 ): Promise<void> {
   const tableOf = (params: { ws: string; layer: string; name: string }): LakeTable =>
     options.lake.table(params.ws, `${params.layer}.${params.name}`);
@@ -125,8 +127,13 @@ export async function datasetsRoutes(
       const table = tableOf(request.params);
       const snapshot = await snapshotOf(table, request.query);
       const limit = request.query.limit ?? 100;
+      // The caller's column masks and row filter are part of the view, so the rows returned are what they may see.
+      const access = await options.policies.dataAccessFor(request.principal!, request.params.ws, {
+        name: table.name,
+        columns: snapshot.schema.fields.map((f) => ({ name: f.name, type: duckdbType(f.type) })),
+      });
       const session = await options.engine.openSession({
-        views: [await table.view(snapshot)],
+        views: [await table.view(snapshot, access)],
         timeoutMs: PREVIEW_TIMEOUT_MS,
       });
       try {

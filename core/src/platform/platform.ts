@@ -14,6 +14,9 @@ import { createFirstAdminSetup } from '../auth/first-admin.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
 import { groupsRoutes } from '../auth/groups.routes.ts';
 import { membersRoutes } from '../auth/members.routes.ts';
+import { createOidcClient } from '../auth/oidc/oidc-client.ts';
+import { oidcRoutes } from '../auth/oidc/oidc.routes.ts';
+import { createOidcSignIn, oidcRefreshRoutes } from '../auth/oidc-session.ts';
 import { policiesRoutes } from '../auth/policies.routes.ts';
 import { rolesRoutes } from '../auth/roles.routes.ts';
 import { serviceAccountsRoutes } from '../auth/service-accounts.routes.ts';
@@ -24,6 +27,9 @@ import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
 import { createEngine } from '../engine/engine.ts';
 import { datasetsRoutes } from '../lake/datasets.routes.ts';
 import { createLakeService } from '../lake/lake-service.ts';
+import { createDataPolicyService } from '../governance/data-policy-service.ts';
+import { governanceRoutes } from '../governance/governance.routes.ts';
+import { datasetResourceOf } from '../governance/dataset-resource.ts';
 import { createLakeReachabilityCheck, prepareLake } from '../lake/lake-reachability.ts';
 import { createContributionRegistry, type ContributionRegistry } from '../plugins/contribution-registry.ts';
 import { recordLoaded } from '../plugins/installed-plugins.ts';
@@ -129,6 +135,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({ 'core.database': asValue(db), 'core.queue': asValue(queue) });
     const audit = createAuditLog({ db });
+    const dataPolicies = createDataPolicyService({ db, authorizer: identity.access });
     const http =
       role === 'serve'
         ? await createHttpServer({
@@ -145,6 +152,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
               authenticator: identity.authenticator,
               access: identity.access,
               workspaces: identity.workspaces,
+              resourceOf: datasetResourceOf(dataPolicies),
             },
             audit,
           })
@@ -157,7 +165,21 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     });
     if (http !== undefined) {
       cleanup.push(() => http.close());
-      await http.register(authRoutes, { prefix: '/api/v1', identity, config: config.auth, setup: firstAdmin, audit });
+      const oidc =
+        config.auth.oidc === undefined ? undefined : createOidcClient({ config: config.auth.oidc, db, logger });
+      await http.register(authRoutes, {
+        prefix: '/api/v1',
+        identity,
+        config: config.auth,
+        setup: firstAdmin,
+        audit,
+        ...(oidc === undefined ? {} : { endSessionUrl: (idToken: string | undefined) => oidc.endSessionUrl(idToken) }),
+      });
+      if (oidc !== undefined) {
+        const sessionDeps = { identity, db, config: config.auth, audit, secretKey, logger };
+        await http.register(oidcRoutes, { prefix: '/api/v1', client: oidc, signIn: createOidcSignIn(sessionDeps) });
+        await http.register(oidcRefreshRoutes, { prefix: '/api/v1', client: oidc, ...sessionDeps });
+      }
       await http.register(workspacesRoutes, { prefix: '/api/v1', identity });
       await http.register(membersRoutes, { prefix: '/api/v1', identity, db });
       await http.register(rolesRoutes, { prefix: '/api/v1', identity, db });
@@ -169,7 +191,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(auditRoutes, { prefix: '/api/v1', audit });
       await http.register(secretsRoutes, { prefix: '/api/v1', store: secrets });
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
-      await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine });
+      await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine, policies: dataPolicies });
+      await http.register(governanceRoutes, { prefix: '/api/v1', policies: dataPolicies });
     }
 
     const resolveService = createPluginScopes({
