@@ -62,6 +62,7 @@ export const PERMISSIONS = [
   'platform:workspaces',
   'platform:users',
   'platform:plugins',
+  'platform:audit',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

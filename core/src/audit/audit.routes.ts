@@ -17,9 +17,10 @@ const errors = { 400: errorResponses[400], 404: errorResponses[404], 500: errorR
 const access = { permission: 'audit:read', audit: 'read' } as const;
 
 /**
- * The audit log of a workspace, read-only by design (entries cannot be changed or removed, not even by the
- * database user; docs/audit.md): `GET /workspaces/:ws/audit` pages entries newest first, `…/audit/export` streams
- * them as CSV.
+ * The audit log, read-only by design (entries cannot be changed or removed, not even by the database user;
+ * docs/audit.md): `GET /workspaces/:ws/audit` pages a workspace's entries newest first, `…/audit/export` streams
+ * them as CSV, and `GET /audit` pages the platform's own entries (sign-ins, workspace and user administration)
+ * for platform admins.
  */
 export async function auditRoutes(app: PluginHttpApp, options: AuditRoutesOptions): Promise<void> {
   const { audit } = options;
@@ -39,6 +40,24 @@ export async function auditRoutes(app: PluginHttpApp, options: AuditRoutesOption
     async (request) => {
       const { limit, cursor } = request.query;
       const page = await audit.query(request.params.ws, filtersOf(request.query), { limit, cursor });
+      return { items: page.items.map(toItem), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/audit',
+    {
+      config: { access: { permission: 'platform:audit', audit: 'read' } },
+      schema: {
+        tags,
+        summary: 'Platform audit entries (sign-ins, workspaces, users), newest first',
+        querystring: AuditListQuery,
+        response: { 200: AuditPageBody, ...errors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await audit.query(null, filtersOf(request.query), { limit, cursor });
       return { items: page.items.map(toItem), nextCursor: page.nextCursor };
     },
   );
