@@ -98,14 +98,15 @@ async function list(query = '', ws = 'alpha'): Promise<{ status: number; body: B
 }
 
 describe('audit routes', () => {
-  test('only GET routes, each needing audit:read and audited themselves, with schemas', () => {
+  test('only GET routes, each needing an audit permission and audited themselves, with schemas', () => {
     const own = registered.filter((route) => route.method !== 'HEAD');
     assert.deepEqual(
       own.map((route) => `${route.method} ${route.url}`),
-      ['GET /api/v1/workspaces/:ws/audit', 'GET /api/v1/workspaces/:ws/audit/export'],
+      ['GET /api/v1/workspaces/:ws/audit', 'GET /api/v1/audit', 'GET /api/v1/workspaces/:ws/audit/export'],
     );
     for (const route of own) {
-      assert.deepEqual(route.access, { permission: 'audit:read', audit: 'read' });
+      const permission = route.url.includes(':ws') ? 'audit:read' : 'platform:audit';
+      assert.deepEqual(route.access, { permission, audit: 'read' });
       const schema = route.schema as { tags?: string[]; summary?: string; response?: Record<number, unknown> };
       assert.deepEqual(schema.tags, ['audit']);
       assert.ok(schema.summary);

@@ -1,6 +1,7 @@
 import { AuthenticationError, NotFoundError } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { hashSecretToken, isSecretToken, newSecretToken } from './secret-tokens.ts';
+import { isUuid } from '../database/uuid.ts';
 
 /** Prefix of API tokens, so secret scanners and people recognize them. */
 export const API_TOKEN_PREFIX = 'assay';
@@ -113,7 +114,7 @@ export class ApiTokenStore {
   }
 
   async get(id: string): Promise<ApiToken> {
-    const row = UUID.test(id) ? await this.#db<TokenRow>('core_api_tokens').where({ id }).first() : undefined;
+    const row = isUuid(id) ? await this.#db<TokenRow>('core_api_tokens').where({ id }).first() : undefined;
     if (row === undefined) throw new NotFoundError(`No API token ${id}`, { code: 'TOKEN_NOT_FOUND' });
     return toToken(row);
   }
@@ -128,8 +129,6 @@ export class ApiTokenStore {
     return toToken(row!);
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toToken(row: TokenRow): ApiToken {
   return {

@@ -1,6 +1,7 @@
 import { AuthenticationError, ConflictError, NotFoundError } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { checkPasswordStrength, hashPassword, verifyNothing, verifyPassword } from './passwords.ts';
+import { isUuid } from '../database/uuid.ts';
 
 /** A person or service account as the API shows it. */
 export interface User {
@@ -52,7 +53,7 @@ export class UserStore {
   }
 
   async get(id: string): Promise<User> {
-    const row = UUID.test(id) ? await this.#db<UserRow>('core_users').where({ id }).first() : undefined;
+    const row = isUuid(id) ? await this.#db<UserRow>('core_users').where({ id }).first() : undefined;
     if (row === undefined) throw new NotFoundError(`No user ${id}`, { code: 'USER_NOT_FOUND' });
     return toUser(row);
   }
@@ -70,7 +71,7 @@ export class UserStore {
   }
 
   async listByIds(ids: readonly string[]): Promise<User[]> {
-    const valid = ids.filter((id) => UUID.test(id));
+    const valid = ids.filter((id) => isUuid(id));
     if (valid.length === 0) return [];
     return (await this.#db<UserRow>('core_users').whereIn('id', valid)).map(toUser);
   }
@@ -178,7 +179,7 @@ export class UserStore {
   }
 
   async remove(id: string): Promise<void> {
-    const deleted = UUID.test(id) ? await this.#db('core_users').where({ id }).delete() : 0;
+    const deleted = isUuid(id) ? await this.#db('core_users').where({ id }).delete() : 0;
     if (deleted === 0) throw new NotFoundError(`No user ${id}`, { code: 'USER_NOT_FOUND' });
   }
 
@@ -198,8 +199,6 @@ export class UserStore {
     }
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function lockedError(until: Date): AuthenticationError {
   return new AuthenticationError(`Too many failed logins: the account is locked until ${until.toISOString()}`, {

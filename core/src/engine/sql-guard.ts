@@ -69,7 +69,8 @@ export async function assertReadOnlyQuery(
   });
 }
 
-function visit(value: unknown, onNode: (node: Record<string, unknown>) => void): void {
+/** Calls `onNode` for every object in a parsed-SQL JSON tree, depth first. */
+export function visit(value: unknown, onNode: (node: Record<string, unknown>) => void): void {
   if (Array.isArray(value)) {
     for (const item of value) visit(item, onNode);
   } else if (typeof value === 'object' && value !== null) {

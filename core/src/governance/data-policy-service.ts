@@ -21,6 +21,7 @@ import {
   type MaskingClassification,
 } from './mask-plan.ts';
 import { assertValidRowFilter, substitutePlaceholders } from './row-filter.ts';
+import { isUuid } from '../database/uuid.ts';
 
 /** Masks and row filter of a dataset view for one principal, ready for `DatasetView.masks` / `rowFilter`. */
 export interface DatasetAccess {
@@ -105,8 +106,6 @@ const PERMISSION_TO_READ: Readonly<Record<MaskingClassification, string>> = {
   pii: 'dataset:read-pii',
   confidential: 'dataset:read-confidential',
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The data policy service over `core_dataset_governance` and `core_data_policies`. */
 export function createDataPolicyService(options: { db: Knex; authorizer: Authorizer }): DataPolicyService {
   const { db, authorizer } = options;
@@ -251,7 +250,7 @@ export function createDataPolicyService(options: { db: Knex; authorizer: Authori
     },
 
     async deletePolicy(workspace, id) {
-      const deleted = UUID.test(id) ? await db('core_data_policies').where({ workspace, id }).delete() : 0;
+      const deleted = isUuid(id) ? await db('core_data_policies').where({ workspace, id }).delete() : 0;
       if (deleted === 0) {
         throw new NotFoundError(`No data policy ${id} in workspace "${workspace}"`, {
           code: 'DATA_POLICY_NOT_FOUND',

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { InputError, type Principal } from '@assay/sdk';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { literal } from '../engine/dataset-view.ts';
+import { visit } from '../engine/sql-guard.ts';
 
 /** Longest row-filter predicate accepted. */
 export const ROW_FILTER_MAX_LENGTH = 4000;
@@ -146,15 +147,6 @@ function withoutLocations(value: unknown): unknown {
       .filter(([key]) => key !== 'query_location')
       .map(([key, child]) => [key, withoutLocations(child)]),
   );
-}
-
-function visit(value: unknown, onNode: (node: Record<string, unknown>) => void): void {
-  if (Array.isArray(value)) {
-    for (const item of value) visit(item, onNode);
-  } else if (typeof value === 'object' && value !== null) {
-    onNode(value as Record<string, unknown>);
-    for (const child of Object.values(value)) visit(child, onNode);
-  }
 }
 
 function invalid(message: string, details: Record<string, unknown> = {}): InputError {
