@@ -7,7 +7,7 @@ import {
   type RouteAccess,
 } from '@assay/sdk';
 import type {} from '@fastify/cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema, RouteOptions } from 'fastify';
 import type { WorkspaceStore } from '../workspaces/workspace-store.ts';
 import { workspaceNotFound } from '../workspaces/workspace-store.ts';
 import type { AccessControl } from './access-control.ts';
@@ -75,7 +75,10 @@ export function installAccessHook(app: FastifyInstance, options: AccessHookOptio
         if (method !== 'HEAD') catalog.push({ method, url: route.url, access });
       }
     };
-    if (config.access !== undefined) return record(config.access);
+    if (config.access !== undefined) {
+      describeAccess(route, config.access);
+      return record(config.access);
+    }
     if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
       route.config = { ...route.config, access: { public: true } } as typeof route.config;
       return record({ public: true });
@@ -120,6 +123,22 @@ export function installAccessHook(app: FastifyInstance, options: AccessHookOptio
     }
     await checkWorkspace(request, principal, workspace, access.permission, options);
   });
+}
+
+/** Puts the route's access into its OpenAPI operation: who may call it, and no credentials on public routes. */
+function describeAccess(route: RouteOptions, access: RouteAccess): void {
+  const schema: FastifySchema = route.schema ?? {};
+  const who =
+    'public' in access
+      ? 'Public.'
+      : 'authenticated' in access
+        ? 'Any signed-in caller.'
+        : `Needs the permission \`${access.permission}\`${route.url.includes(':ws') ? ' in the workspace' : ''}.`;
+  route.schema = {
+    ...schema,
+    description: schema.description === undefined ? who : `${schema.description}\n\n${who}`,
+    ...('public' in access ? { security: [] } : {}),
+  };
 }
 
 async function checkWorkspace(

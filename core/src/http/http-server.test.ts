@@ -178,6 +178,9 @@ describe('HTTP server', () => {
     assert.ok(operation.requestBody.content['application/json'].schema.properties.name);
     assert.ok(operation.responses['404']);
     assert.ok(doc.paths['/readyz']);
+    assert.deepEqual(operation.security, [], 'a public route needs no credentials');
+    assert.equal(operation.description, 'Public.');
+    assert.ok(doc.components.securitySchemes.bearerAuth, 'API tokens are documented');
     const ui = await app.inject('/api/docs');
     assert.ok([200, 302].includes(ui.statusCode));
   });

@@ -19,7 +19,23 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         { name: 'platform', description: 'Health, readiness and metrics' },
         { name: 'plugins', description: 'Installed plugins and the operators, connectors and checks they add' },
         { name: 'datasets', description: 'Delta tables of a workspace: schema, history, preview' },
+        { name: 'auth', description: 'Sign-in, single sign-on, sessions and the caller (`/me`)' },
+        { name: 'workspaces', description: 'Tenants' },
+        { name: 'access', description: 'Members, roles and policies of a workspace' },
+        { name: 'audit', description: 'The append-only audit log' },
       ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (`assay_…`)' },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'assay_session',
+            description: 'Browser session; changes also need the `x-csrf-token` header',
+          },
+        },
+      },
+      security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
