@@ -131,7 +131,9 @@ class CasbinAccessControl implements AccessControl {
   }
 
   async rolesOf(principal: Principal, workspace: string): Promise<string[]> {
-    if (principal.token !== undefined) return principal.token.workspace === workspace ? [principal.token.role] : [];
+    const { token } = principal;
+    if (token !== undefined && token.role !== PLATFORM_ADMIN_ROLE)
+      return token.workspace === workspace ? [token.role] : [];
     const roles = await this.#enforcer.getImplicitRolesForUser(subjectOfUser(principal.id), workspace);
     return roles.filter((r) => r.startsWith('role:')).map((r) => r.slice('role:'.length));
   }

@@ -189,6 +189,23 @@ describe('API tokens', () => {
     assert.equal(revoked.json().error.code, 'TOKEN_REVOKED');
   });
 
+  test('a platform token acts as its owner: a workspace it creates is theirs, and /me shows their roles', async () => {
+    const created = await kit.inject({ method: 'POST', url: '/api/v1/workspaces', payload: { slug: 'by-token' } });
+    assert.equal(created.statusCode, 201, created.body);
+    const me = (await kit.inject('/api/v1/me')).json();
+    assert.equal(me.via, 'token');
+    const mine = me.workspaces.find((w: { slug: string }) => w.slug === 'by-token');
+    assert.deepEqual(mine.roles, ['admin']);
+    const member = await kit.createMember({ workspace: 'by-token', role: 'viewer' });
+    const refused = await kit.inject({
+      method: 'POST',
+      url: '/api/v1/workspaces',
+      payload: { slug: 'not-allowed' },
+      headers: { authorization: `Bearer ${member.token}` },
+    });
+    assert.equal(refused.statusCode, 403, 'a workspace token cannot create workspaces');
+  });
+
   test('no token, password or session secret ever reaches the logs', async () => {
     const member = await kit.createMember({ workspace: 'acme', role: 'viewer' });
     await kit.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${member.token}` } });

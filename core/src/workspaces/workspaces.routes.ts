@@ -1,5 +1,6 @@
 import type { PluginHttpApp } from '@assay/sdk';
 import { Type } from 'typebox';
+import { PLATFORM_ADMIN_ROLE } from '../auth/builtin-roles.ts';
 import { subjectOfUser } from '../auth/casbin-model.ts';
 import type { Identity } from '../auth/identity.ts';
 import { errorResponses } from '../http/error-body.ts';
@@ -67,7 +68,8 @@ export async function workspacesRoutes(app: PluginHttpApp, options: { identity: 
     async (request, reply) => {
       const workspace = await identity.workspaces.create(request.body);
       const principal = request.principal!;
-      if (principal.token === undefined) {
+      // A platform token acts as its owner; a workspace token cannot create workspaces at all.
+      if (principal.token === undefined || principal.token.role === PLATFORM_ADMIN_ROLE) {
         await identity.access.assign(subjectOfUser(principal.id), 'admin', workspace.slug);
       }
       return reply.status(201).send(workspace);
