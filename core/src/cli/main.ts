@@ -11,6 +11,7 @@ import { runPluginCommand } from './plugin.command.ts';
 import { secretsCommand, secretsUsage } from './secrets.command.ts';
 import { serveCommand, serveUsage, workerCommand, workerUsage } from './serve.command.ts';
 import { tableCommand, tableUsage } from './table.command.ts';
+import { userCommand, userUsage } from './user.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -25,6 +26,7 @@ Commands:
       enable|disable <id> --workspace <ws>. Added plugins load at the next start.
   ${tableUsage}
   ${secretsUsage.replace(/\n/g, '\n  ')}
+  ${userUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
 
 Configuration comes from assay.yaml (or --config FILE) and the environment:
@@ -65,6 +67,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   version: versionCommand,
   table: tableCommand,
   secrets: secretsCommand,
+  user: userCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */
