@@ -9,6 +9,7 @@ export const ENV_KEYS = {
   LOG_LEVEL: 'logLevel',
   ASSAY_SERVE_WORKER: 'worker.enabled',
   ASSAY_COOKIE_SECURE: 'auth.cookieSecure',
+  ASSAY_TRUST_PROXY: 'trustProxy',
   OIDC_ISSUER: 'auth.oidc.issuer',
   OIDC_CLIENT_ID: 'auth.oidc.clientId',
   OIDC_CLIENT_SECRET: 'auth.oidc.clientSecret',
@@ -44,6 +45,8 @@ function convert(name: EnvName, raw: string): unknown {
     case 'ASSAY_SERVE_WORKER':
     case 'ASSAY_COOKIE_SECURE':
       return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    case 'ASSAY_TRUST_PROXY':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
     case 'ASSAY_PLUGINS':
       return raw
         .split(',')

@@ -61,6 +61,12 @@ export const AssayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
+      default: false,
+      description:
+        'Behind a reverse proxy: true, or its addresses/CIDRs comma-separated, so client addresses (login rate ' +
+        'limits, the audit log) come from X-Forwarded-For (env ASSAY_TRUST_PROXY)',
+    }),
     auth: Type.Object(
       {
         cookieSecure: Type.Boolean({

@@ -86,6 +86,28 @@ describe('loadConfig', () => {
     assert.match(error.message, /PORT \(environment\): must be integer \(got "abc"\)/);
   });
 
+  test('auth, proxy and SSO settings come from the environment too', () => {
+    const config = loadConfig({
+      env: {
+        ASSAY_TRUST_PROXY: '10.0.0.0/8',
+        ASSAY_COOKIE_SECURE: 'false',
+        OIDC_ISSUER: 'https://idp.example.com',
+        OIDC_CLIENT_ID: 'assay',
+        OIDC_REDIRECT_URI: 'https://assay.example.com/api/v1/auth/oidc/callback',
+      },
+      cwd: dirWithConfig(),
+    });
+    assert.equal(config.trustProxy, '10.0.0.0/8');
+    assert.equal(config.auth.cookieSecure, false);
+    assert.equal(config.auth.oidc?.clientId, 'assay');
+    assert.deepEqual(config.auth.oidc?.scopes, ['openid', 'email', 'profile']);
+    assert.equal(loadConfig({ env: { ASSAY_TRUST_PROXY: 'true' }, cwd: dirWithConfig() }).trustProxy, true);
+    const partial = configError(() =>
+      loadConfig({ env: { OIDC_ISSUER: 'https://idp.example.com' }, cwd: dirWithConfig() }),
+    );
+    assert.match(partial.message, /auth\.oidc/);
+  });
+
   test('an out-of-range port and a bad log level are refused', () => {
     configError(() => loadConfig({ env: { PORT: '70000' }, cwd: dirWithConfig() }));
     const error = configError(() => loadConfig({ env: { LOG_LEVEL: 'loud' }, cwd: dirWithConfig() }));

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   isDraining: () => boolean;
   /** Authentication and authorization of every route. */
   access: AccessHookOptions;
+  /** Which proxies' X-Forwarded-For to believe (`config.trustProxy`). */
+  trustProxy?: boolean | string;
   /** Where every change and every data read is recorded. */
   audit: AuditLog;
 }
@@ -51,6 +53,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Assa
     bodyLimit: 10 * 1024 * 1024,
     // Secret and group names may be longer than Fastify's default limit of 100 characters.
     routerOptions: { maxParamLength: 256 },
+    trustProxy: options.trustProxy ?? false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -155,6 +155,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
               resourceOf: datasetResourceOf(dataPolicies),
             },
             audit,
+            trustProxy: config.trustProxy,
           })
         : undefined;
     const lake = createLakeService({ config, db });
