@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Principal } from '@assay/sdk';
-import { pino } from 'pino';
 import { createIdentityTestKit, type IdentityTestKit } from '../testing/identity-test-kit.ts';
 import { createAccessControl, validateCondition } from './access-control.ts';
 
@@ -139,6 +138,5 @@ describe('Casbin access control', () => {
     await validateCondition("hasTag(r.res, 'a') && r.res.layer != 'bronze'");
     const reread = await createAccessControl({ db: kit.db });
     assert.ok(reread.policies('acme').some((p) => p.condition === "hasTag(r.res, 'finance')"));
-    void pino;
   });
 });

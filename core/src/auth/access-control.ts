@@ -120,7 +120,7 @@ class CasbinAccessControl implements AccessControl {
     if (principal.token !== undefined) {
       // A token acts as its role in its workspace and never beyond what its owner may still do.
       const { token } = principal;
-      if (token.role === PLATFORM_ADMIN_ROLE) return this.#platformAdminCan(principal.id);
+      if (token.role === PLATFORM_ADMIN_ROLE) return this.isPlatformAdmin(principal.id);
       if (workspace !== token.workspace) return false;
       return (
         (await this.#decide(subjectOfRole(token.role), workspace, permission, resource)) &&
@@ -136,10 +136,6 @@ class CasbinAccessControl implements AccessControl {
       return token.workspace === workspace ? [token.role] : [];
     const roles = await this.#enforcer.getImplicitRolesForUser(subjectOfUser(principal.id), workspace);
     return roles.filter((r) => r.startsWith('role:')).map((r) => r.slice('role:'.length));
-  }
-
-  #platformAdminCan(userId: string): boolean {
-    return this.isPlatformAdmin(userId);
   }
 
   async #userCan(

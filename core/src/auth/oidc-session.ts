@@ -148,9 +148,9 @@ async function syncIdpGroups(deps: OidcSessionDeps, userId: string, groups: read
   const previous = (
     await deps.db('core_group_members').where({ user_id: userId, source: 'oidc' }).select('group_name')
   ).map((row: { group_name: string }) => row.group_name);
-  const local = deps.identity.access.groupsOf(userId).filter((g) => !previous.includes(g));
-  const wanted = [...new Set([...local, ...groups])].sort();
   const current = deps.identity.access.groupsOf(userId).sort();
+  const local = current.filter((g) => !previous.includes(g));
+  const wanted = [...new Set([...local, ...groups])].sort();
   await deps.db.transaction(async (trx) => {
     await trx('core_group_members').where({ user_id: userId, source: 'oidc' }).delete();
     if (groups.length === 0) return;

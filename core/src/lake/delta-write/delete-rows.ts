@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { FILE_COLUMN, fileRowsSql } from './file-rows-sql.ts';
-import { checkPredicate, filesMatchingOnPartitions, matchCounts, rowCountOf } from './predicate-files.ts';
+import { FILE_COLUMN } from './file-rows-sql.ts';
+import { checkPredicate, filesMatchingOnPartitions, rowCountOf } from './predicate-files.ts';
 import { readableFiles } from './readable-files.ts';
 import {
   inScratch,
@@ -12,7 +12,7 @@ import {
   type RewriteOptions,
   type RewriteResult,
 } from './rewrite-files.ts';
-import { stageSelect } from './stage-select.ts';
+import { stageRewriteOfMatches } from './rewrite-matches.ts';
 
 /** A delete of the rows satisfying a predicate. */
 export interface DeleteRowsRequest extends RewriteOptions {
@@ -64,17 +64,20 @@ export async function deleteRows(
         request,
       );
     }
-    const locations = await readableFiles(snapshot, snapshot.files, scratch);
-    const counts = await matchCounts(connection, snapshot, snapshot.files, locations, request.predicate, context);
-    const affected = snapshot.files.filter((file) => counts.has(file.path));
-    const deleted = [...counts.values()].reduce((sum, n) => sum + n, 0);
-    const kept =
-      `SELECT * EXCLUDE (${FILE_COLUMN}) FROM (${fileRowsSql(snapshot, affected, locations)}) AS t ` +
-      `WHERE (${request.predicate}) IS NOT TRUE`;
-    const { staged, rows } =
-      affected.length === 0
-        ? { staged: [], rows: 0 }
-        : await stageSelect(connection, kept, snapshot.partitionColumns, scratch, context);
+    const {
+      affected,
+      matched: deleted,
+      staged,
+      rows,
+    } = await stageRewriteOfMatches(
+      connection,
+      snapshot,
+      snapshot.files,
+      request.predicate,
+      (rowsSql) => `SELECT * EXCLUDE (${FILE_COLUMN}) FROM (${rowsSql}) AS t WHERE (${request.predicate}) IS NOT TRUE`,
+      scratch,
+      context,
+    );
     return rewriteFiles(
       storage,
       tablePath,

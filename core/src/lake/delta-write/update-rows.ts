@@ -3,9 +3,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbType, quoteIdentifier, type DeltaStructField } from '../delta/delta-schema.ts';
 import { loadSnapshot } from '../delta/snapshot.ts';
 import type { LakeStorage } from '../storage/lake-storage.ts';
-import { emptyRowsSql, fileRowsSql } from './file-rows-sql.ts';
-import { checkPredicate, filesMatchingOnPartitions, matchCounts } from './predicate-files.ts';
-import { readableFiles } from './readable-files.ts';
+import { emptyRowsSql } from './file-rows-sql.ts';
+import { checkPredicate, filesMatchingOnPartitions } from './predicate-files.ts';
 import {
   inScratch,
   rewriteFiles,
@@ -15,7 +14,7 @@ import {
   type RewriteResult,
 } from './rewrite-files.ts';
 import { runSql } from './run-sql.ts';
-import { stageSelect } from './stage-select.ts';
+import { stageRewriteOfMatches } from './rewrite-matches.ts';
 
 /** An update of the rows satisfying a predicate. */
 export interface UpdateRowsRequest extends RewriteOptions {
@@ -58,15 +57,20 @@ export async function updateRows(
   await runSql(connection, `SELECT ${projection.join(', ')} FROM (${emptyRowsSql(snapshot)}) AS t`, context);
   return inScratch(request.scratchDir, 'update', async (scratch) => {
     const candidates = (await filesMatchingOnPartitions(connection, snapshot, predicate)) ?? snapshot.files;
-    const locations = await readableFiles(snapshot, candidates, scratch);
-    const counts = await matchCounts(connection, snapshot, candidates, locations, predicate, context);
-    const affected = candidates.filter((file) => counts.has(file.path));
-    const updated = [...counts.values()].reduce((sum, n) => sum + n, 0);
-    const rewritten = `SELECT ${projection.join(', ')} FROM (${fileRowsSql(snapshot, affected, locations)}) AS t`;
-    const { staged, rows } =
-      affected.length === 0
-        ? { staged: [], rows: 0 }
-        : await stageSelect(connection, rewritten, snapshot.partitionColumns, scratch, context);
+    const {
+      affected,
+      matched: updated,
+      staged,
+      rows,
+    } = await stageRewriteOfMatches(
+      connection,
+      snapshot,
+      candidates,
+      predicate,
+      (rowsSql) => `SELECT ${projection.join(', ')} FROM (${rowsSql}) AS t`,
+      scratch,
+      context,
+    );
     return rewriteFiles(
       storage,
       tablePath,
