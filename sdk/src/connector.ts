@@ -1,12 +1,107 @@
+import type { RecordBatch } from 'apache-arrow';
 import type { Static, TObject } from 'typebox';
 import { assertKebabId, assertObjectSchema, assertTitle, assertUiHints, assertVersion } from './definition-checks.ts';
 import type { Logger } from './logger.ts';
 import type { UiHints } from './schema.ts';
 
+/** File formats core's readers understand. */
+export type FileFormat = 'csv' | 'json' | 'ndjson' | 'parquet' | 'xlsx';
+
+/** How a CSV file is parsed. Unset fields are detected by DuckDB's sniffer. */
+export interface CsvOptions {
+  readonly delimiter?: string;
+  readonly quote?: string;
+  readonly escape?: string;
+  readonly header?: boolean;
+  /** Text encoding of the file; `utf-8` when unset. */
+  readonly encoding?: 'utf-8' | 'latin-1' | 'utf-16';
+  /** Lines to skip before the header. */
+  readonly skipRows?: number;
+  /** A value read as NULL, e.g. `\N` (PostgreSQL's COPY). */
+  readonly nullString?: string;
+}
+
+/** Which part of an Excel workbook holds the table. */
+export interface XlsxOptions {
+  /** Sheet name; the first sheet when unset. */
+  readonly sheet?: string;
+  /** 1-based row of the header; 1 when unset. */
+  readonly headerRow?: number;
+  /** An A1 range such as `B3:F200`; the used range when unset. */
+  readonly range?: string;
+}
+
+/** Format options of a file item. */
+export interface FileReadOptions {
+  readonly csv?: CsvOptions;
+  readonly xlsx?: XlsxOptions;
+  /** `auto` (default) goes by the file name (`.gz`, `.zst`). */
+  readonly compression?: 'auto' | 'none' | 'gzip' | 'zstd';
+}
+
+/** A column of a discovered stream or a declared file schema. */
+export interface DiscoveredColumn {
+  readonly name: string;
+  /** DuckDB type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`. */
+  readonly type: string;
+  readonly nullable: boolean;
+}
+
+/** A local file a read hands to core's readers exactly as it is. */
+export interface FileItem {
+  readonly kind: 'file';
+  /** Absolute local path: a file in `ctx.workDir`, or a server-side file the connector was allowed to read. */
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly options?: FileReadOptions;
+  /** Where the file came from (`s3://bucket/key`, `/data/in/a.csv`, a URL); becomes the `_source` audit column. */
+  readonly source: string;
+  /** The types of the file's columns when the source knows them (a database export); otherwise inferred. */
+  readonly columns?: readonly DiscoveredColumn[];
+  /**
+   * True when the file is the connector's own transcript of the source (a database export, an API page already
+   * kept) rather than the raw input a user would want back; core does not copy it into landing twice.
+   */
+  readonly landed?: boolean;
+}
+
+/** One item a read yields. */
+export type ReadItem =
+  | FileItem
+  /** Rows as an Apache Arrow record batch; core appends them in bounded chunks. Keep batches to ~10,000 rows. */
+  | { readonly kind: 'batch'; readonly batch: RecordBatch; readonly source?: string }
+  /**
+   * A checkpoint: everything yielded before it is covered by `state`. Core commits the staged rows together with
+   * this state, then asks for the next item, so code after `yield { kind: 'state' }` runs only once that state is
+   * durable: acknowledge messages or confirm a replication position there, never before.
+   */
+  | { readonly kind: 'state'; readonly state: ConnectorState };
+
+/** What a connector remembers between loads of a stream (watermark, cursor, LSN, seen files). JSON only. */
+export type ConnectorState = Readonly<Record<string, unknown>>;
+
+/** A stream a read is asked for: its name and its validated `streamConfig`. */
+export interface StreamRequest<S = Record<string, unknown>> {
+  readonly name: string;
+  readonly config: S;
+}
+
 /** What a connector call receives besides the connection config. */
 export interface ConnectorContext {
   readonly log: Logger;
+  /** Aborted on cancellation or timeout: stop, clean up and throw. */
   readonly signal: AbortSignal;
+  /**
+   * A local directory owned by this call, removed afterwards: write exports, downloads and pages here. Files
+   * yielded from it are kept in landing as received.
+   */
+  readonly workDir: string;
+  /** Files users uploaded to this connection through the API (`POST …/connections/:id/uploads`), read-only. */
+  readonly uploadsDir: string;
+  /** The contributing plugin's validated `pluginConfig.<id>` section (admin settings such as allowed roots). */
+  readonly pluginConfig: unknown;
+  /** Columns and types of a file as core's readers would read it (DuckDB's sniffer), for `discover`. */
+  describeFile(file: Omit<FileItem, 'kind' | 'source'>): Promise<DiscoveredColumn[]>;
 }
 
 /** The outcome of a connectivity check, with a diagnosis a user can act on. */
@@ -18,30 +113,22 @@ export interface ConnectionCheckResult {
   readonly code?: string;
 }
 
-/** A column of a discovered stream. */
-export interface DiscoveredColumn {
-  readonly name: string;
-  /** DuckDB type name, e.g. `BIGINT`, `VARCHAR`, `TIMESTAMP WITH TIME ZONE`. */
-  readonly type: string;
-  readonly nullable: boolean;
-}
-
 /** A table, file set or endpoint a connection can read. */
 export interface DiscoveredStream {
   readonly name: string;
   readonly columns: readonly DiscoveredColumn[];
-  /** Columns usable as incremental watermarks or keys, when the source knows them. */
+  /** The source's primary key, when it knows one: the default dedupe key. */
   readonly primaryKey?: readonly string[];
+  /** Columns that can serve as incremental watermarks (timestamps, increasing ids). */
+  readonly cursorFields?: readonly string[];
+  /** A handful of rows (at most 10), JSON-safe, for previews. */
+  readonly sample?: ReadonlyArray<Record<string, unknown>>;
+  /** Anything else worth showing: file count, estimated rows, endpoint URL. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** One item a read yields: files handed to DuckDB's readers as they are, Arrow record batches, or new state. */
-export type ReadItem =
-  | { readonly kind: 'file'; readonly path: string; readonly format: 'csv' | 'json' | 'ndjson' | 'parquet' | 'xlsx' }
-  | { readonly kind: 'batch'; readonly batch: unknown }
-  | { readonly kind: 'state'; readonly state: Record<string, unknown> };
-
 /** The declaration {@link defineConnector} takes and returns. */
-export interface ConnectorDefinition<C extends TObject = TObject> {
+export interface ConnectorDefinition<C extends TObject = TObject, S extends TObject = TObject> {
   readonly type: string;
   readonly version: number;
   readonly title: string;
@@ -49,13 +136,23 @@ export interface ConnectorDefinition<C extends TObject = TObject> {
   /** Connection config; mark credentials with `Secret()`. */
   readonly config: C;
   readonly ui?: UiHints;
+  /** Per-stream settings a load passes along (a file glob and format, a table and watermark, ...). */
+  readonly streamConfig?: S;
+  readonly streamUi?: UiHints;
+  /** How the connector's streams change: `files`, `rows` (snapshots or increments) or `changes` (CDC events). */
+  readonly produces?: 'files' | 'rows' | 'changes';
   check(ctx: ConnectorContext, config: Static<C>): Promise<ConnectionCheckResult>;
   discover(ctx: ConnectorContext, config: Static<C>): Promise<DiscoveredStream[]>;
+  /**
+   * Reads one stream from where `state` left off (undefined on the first load) and yields files, batches and
+   * checkpoints. A read should end with a `state` item; rows after the last one are committed with the state as
+   * it was. Throw `UserError`s for bad configuration or data and `OperationalError`s for what a retry may fix.
+   */
   read(
     ctx: ConnectorContext,
     config: Static<C>,
-    stream: string,
-    state: Record<string, unknown> | undefined,
+    stream: StreamRequest<Static<S>>,
+    state: ConnectorState | undefined,
   ): AsyncIterable<ReadItem>;
 }
 
@@ -70,19 +167,29 @@ export interface ConnectorDefinition<C extends TObject = TObject> {
  *   version: 1,
  *   title: 'FTP server',
  *   config: Type.Object({ host: Type.String(), password: Secret() }),
+ *   streamConfig: Type.Object({ path: Type.String() }),
  *   async check(_ctx, config) { return { ok: true, message: `reached ${config.host}` }; },
  *   async discover() { return []; },
- *   async *read() {},
+ *   async *read(_ctx, _config, stream) {
+ *     yield { kind: 'file', path: stream.config.path, format: 'csv', source: stream.config.path };
+ *     yield { kind: 'state', state: {} };
+ *   },
  * });
  * ```
  */
-export function defineConnector<C extends TObject>(definition: ConnectorDefinition<C>): ConnectorDefinition<C> {
+export function defineConnector<C extends TObject, S extends TObject = TObject>(
+  definition: ConnectorDefinition<C, S>,
+): ConnectorDefinition<C, S> {
   const what = `Connector "${String(definition.type)}"`;
   assertKebabId('Connector type', definition.type);
   assertVersion(`${what} version`, definition.version);
   assertTitle(what, definition.title);
   assertObjectSchema(what, definition.config);
   assertUiHints(what, definition.config, definition.ui);
+  if (definition.streamConfig !== undefined) {
+    assertObjectSchema(`${what} streamConfig`, definition.streamConfig);
+    assertUiHints(`${what} streamConfig`, definition.streamConfig, definition.streamUi);
+  }
   for (const method of ['check', 'discover', 'read'] as const) {
     if (typeof definition[method] !== 'function') throw new TypeError(`${what}: ${method} must be a function`);
   }

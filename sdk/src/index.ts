@@ -6,9 +6,16 @@ export type {
   ConnectionCheckResult,
   ConnectorContext,
   ConnectorDefinition,
+  ConnectorState,
+  CsvOptions,
   DiscoveredColumn,
   DiscoveredStream,
+  FileFormat,
+  FileItem,
+  FileReadOptions,
   ReadItem,
+  StreamRequest,
+  XlsxOptions,
 } from './connector.ts';
 export { defineConnector } from './connector.ts';
 export type { HttpRouter, Lifecycle, PluginConfig, PluginHttpApp } from './core-services.ts';

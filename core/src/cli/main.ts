@@ -11,6 +11,8 @@ import { runPluginCommand } from './plugin.command.ts';
 import { secretsCommand, secretsUsage } from './secrets.command.ts';
 import { serveCommand, serveUsage, workerCommand, workerUsage } from './serve.command.ts';
 import { tableCommand, tableUsage } from './table.command.ts';
+import { connectionCommand, connectionUsage } from './connection.command.ts';
+import { ingestCommand, ingestUsage } from './ingest.command.ts';
 import { userCommand, userUsage } from './user.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
@@ -25,6 +27,8 @@ Commands:
       Manages plugins: list [--json], add <npm-spec|./plugin.tgz>, remove <name>,
       enable|disable <id> --workspace <ws>. Added plugins load at the next start.
   ${tableUsage}
+  ${connectionUsage.replace(/\n/g, '\n  ')}
+  ${ingestUsage.replace(/\n/g, '\n  ')}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
@@ -68,6 +72,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   table: tableCommand,
   secrets: secretsCommand,
   user: userCommand,
+  connection: connectionCommand,
+  ingest: ingestCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

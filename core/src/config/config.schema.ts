@@ -61,6 +61,22 @@ export const AssayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    ingest: Type.Object(
+      {
+        uploadMaxMb: Type.Number({
+          minimum: 1,
+          default: 2048,
+          description: 'Largest file accepted by a connection upload (POST …/connections/:id/uploads), in MB',
+        }),
+        landingRetentionDays: Type.Number({
+          minimum: 0,
+          default: 30,
+          description: 'Raw files kept in landing this many days after their load; 0 keeps them forever',
+        }),
+        timeoutMinutes: Type.Number({ minimum: 1, default: 240, description: 'Longest an ingest load may run' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
       default: false,
       description:

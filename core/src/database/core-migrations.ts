@@ -6,6 +6,7 @@ import { secretsMigration } from './migrations/004_secrets.ts';
 import { auditMigration } from './migrations/005_audit.ts';
 import { oidcLoginsMigration } from './migrations/006_oidc_logins.ts';
 import { governanceMigration } from './migrations/007_governance.ts';
+import { ingestMigration } from './migrations/008_ingest.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
 export const coreMigrations: readonly PluginMigration[] = [
@@ -16,4 +17,5 @@ export const coreMigrations: readonly PluginMigration[] = [
   auditMigration,
   oidcLoginsMigration,
   governanceMigration,
+  ingestMigration,
 ];

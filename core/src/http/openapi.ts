@@ -23,6 +23,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         { name: 'workspaces', description: 'Tenants' },
         { name: 'access', description: 'Members, roles and policies of a workspace' },
         { name: 'audit', description: 'The append-only audit log' },
+        { name: 'connections', description: 'Configured sources: test, discover streams, upload files' },
+        { name: 'ingest', description: 'Loads from connections into Bronze, and their load records' },
       ],
       components: {
         securitySchemes: {

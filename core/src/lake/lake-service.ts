@@ -49,6 +49,8 @@ type Managed = 'putIfAbsent';
 export interface LakeService {
   readonly storage: LakeStorage;
   table(workspace: string, dataset: string): LakeTable;
+  /** The quarantine table of a dataset, `<workspace>/<layer>/_quarantine/<name>`: rows set aside with reasons. */
+  quarantine(workspace: string, dataset: string): LakeTable;
 }
 
 const WORKSPACE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -79,55 +81,66 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
   const connect = async (): Promise<DuckDBConnection> =>
     (await (metadataInstance ??= DuckDBInstance.create(':memory:'))).connect();
 
+  const openTable = (dataset: string, tablePath: string): LakeTable => {
+    const rewriteSettings = { ...strategy, scratchDir };
+    return {
+      name: dataset,
+      storage,
+      tablePath,
+      snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
+      history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
+      write: async (request) => writeTable(storage, tablePath, { ...request, ...strategy }, await connect()),
+      overwritePartitions: async (request) => {
+        const connection = await connect();
+        return overwritePartitions(storage, tablePath, { ...request, ...strategy }, connection);
+      },
+      delete: async (request) => {
+        const connection = await connect();
+        return deleteRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
+      },
+      update: async (request) => {
+        const connection = await connect();
+        return updateRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
+      },
+      merge: async (request) => {
+        const connection = await connect();
+        return mergeRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
+      },
+      restore: async (version, provenance) => restoreTable(storage, tablePath, version, await connect(), provenance),
+      vacuum: async (options) => vacuumTable(storage, tablePath, await connect(), options),
+      view: async (snapshot, policy = {}) => {
+        const files = await localDataFiles(snapshot);
+        return {
+          name: dataset,
+          source: snapshotSelectSql(snapshot, (path) => files.get(path)!),
+          files: [...files.values()],
+          ...policy,
+        };
+      },
+    };
+  };
+  const parse = (workspace: string, dataset: string): [layer: string, name: string] => {
+    if (!WORKSPACE.test(workspace)) {
+      throw new InputError(`Workspace "${workspace}" must be kebab-case`, { code: 'WORKSPACE_INVALID' });
+    }
+    const match = DATASET.exec(dataset);
+    if (match === null) {
+      throw new InputError(`Dataset "${dataset}" must be named layer.name (lower-case letters, digits, _)`, {
+        code: 'DATASET_NAME_INVALID',
+      });
+    }
+    return [match[1]!, match[2]!];
+  };
+
   return {
     storage,
     table(workspace, dataset) {
-      if (!WORKSPACE.test(workspace)) {
-        throw new InputError(`Workspace "${workspace}" must be kebab-case`, { code: 'WORKSPACE_INVALID' });
-      }
-      const match = DATASET.exec(dataset);
-      if (match === null) {
-        throw new InputError(`Dataset "${dataset}" must be named layer.name (lower-case letters, digits, _)`, {
-          code: 'DATASET_NAME_INVALID',
-        });
-      }
-      const tablePath = `${workspace}/${match[1]}/${match[2]}`;
-      const rewriteSettings = { ...strategy, scratchDir };
-      return {
-        name: dataset,
-        storage,
-        tablePath,
-        snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
-        history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
-        write: async (request) => writeTable(storage, tablePath, { ...request, ...strategy }, await connect()),
-        overwritePartitions: async (request) => {
-          const connection = await connect();
-          return overwritePartitions(storage, tablePath, { ...request, ...strategy }, connection);
-        },
-        delete: async (request) => {
-          const connection = await connect();
-          return deleteRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
-        },
-        update: async (request) => {
-          const connection = await connect();
-          return updateRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
-        },
-        merge: async (request) => {
-          const connection = await connect();
-          return mergeRows(storage, tablePath, { ...request, ...rewriteSettings }, connection);
-        },
-        restore: async (version, provenance) => restoreTable(storage, tablePath, version, await connect(), provenance),
-        vacuum: async (options) => vacuumTable(storage, tablePath, await connect(), options),
-        view: async (snapshot, policy = {}) => {
-          const files = await localDataFiles(snapshot);
-          return {
-            name: dataset,
-            source: snapshotSelectSql(snapshot, (path) => files.get(path)!),
-            files: [...files.values()],
-            ...policy,
-          };
-        },
-      };
+      const [layer, name] = parse(workspace, dataset);
+      return openTable(dataset, `${workspace}/${layer}/${name}`);
+    },
+    quarantine(workspace, dataset) {
+      const [layer, name] = parse(workspace, dataset);
+      return openTable(`${layer}._quarantine.${name}`, `${workspace}/${layer}/_quarantine/${name}`);
     },
   };
 }

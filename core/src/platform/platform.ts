@@ -47,6 +47,12 @@ import { loadSecretKey } from '../secrets/secret-key.ts';
 import { createSecretStore } from '../secrets/secret-store.ts';
 import { secretsRoutes } from '../secrets/secrets.routes.ts';
 import { workspacesRoutes } from '../workspaces/workspaces.routes.ts';
+import { createConnectionService, type ConnectionService } from '../connections/connection-service.ts';
+import { createConnectionStore, type ConnectionStore } from '../connections/connection-store.ts';
+import { connectionsRoutes } from '../connections/connections.routes.ts';
+import { ingestQueue } from '../ingest/ingest-queue.ts';
+import { createIngestService, type IngestService } from '../ingest/ingest-service.ts';
+import { ingestRoutes } from '../ingest/ingest.routes.ts';
 
 export interface StartPlatformOptions {
   config: AssayConfig;
@@ -57,6 +63,8 @@ export interface StartPlatformOptions {
   /** Load built-in plugins found in the installation (default true). */
   includeBuiltins?: boolean;
   logger?: PinoLogger;
+  /** Work queue jobs in this process; default: a worker does, a server does unless `worker.enabled` is false. */
+  works?: boolean;
 }
 
 /** A booted platform: database migrated, plugins initialized, queue running, HTTP ready but not listening. */
@@ -70,6 +78,9 @@ export interface Platform {
   readonly plugins: readonly LoadedPlugin[];
   readonly registry: ContributionRegistry;
   readonly identity: Identity;
+  readonly connections: ConnectionStore;
+  readonly connectionService: ConnectionService;
+  readonly ingest: IngestService;
   /**
    * Set on the first start of a server without users and without `ASSAY_ADMIN_PASSWORD`: the one-time token that
    * creates the first admin (`POST /api/v1/auth/setup`). The caller prints it once.
@@ -119,7 +130,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
 
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics });
-    const works = role === 'worker' || config.worker.enabled;
+    const works = options.works ?? (role === 'worker' || config.worker.enabled);
     const queue = createQueueService({ connectionString: databaseUrl, logger, metrics, works });
     cleanup.push(() => queue.stop({ graceful: false, timeoutMs: 0 }));
     await queue.start();
@@ -164,6 +175,28 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       memoryLimit: config.engine.memoryLimit,
       threads: config.engine.threads,
     });
+    const connectorDirs = { workRoot: join(config.home, 'ingest'), uploadsRoot: join(config.home, 'uploads') };
+    const connections = createConnectionStore({ db, secrets, registry });
+    const connectionService = createConnectionService({
+      store: connections,
+      dirs: connectorDirs,
+      logger,
+      pluginConfigs,
+    });
+    const ingest = createIngestService({
+      db,
+      lake,
+      connections,
+      dirs: connectorDirs,
+      logger,
+      pluginConfigs,
+      queue,
+      settings: { ...config.ingest, memoryLimit: config.engine.memoryLimit, threads: config.engine.threads },
+    });
+    await queue.declare(ingestQueue);
+    await queue.workEach(ingestQueue, async (job) => {
+      await ingest.run({ ...job.data, signal: job.signal });
+    });
     if (http !== undefined) {
       cleanup.push(() => http.close());
       const oidc =
@@ -194,6 +227,14 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
       await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine, policies: dataPolicies });
       await http.register(governanceRoutes, { prefix: '/api/v1', policies: dataPolicies });
+      await http.register(connectionsRoutes, {
+        prefix: '/api/v1',
+        store: connections,
+        service: connectionService,
+        dirs: connectorDirs,
+        uploadMaxBytes: config.ingest.uploadMaxMb * 1024 ** 2,
+      });
+      await http.register(ingestRoutes, { prefix: '/api/v1', ingest });
     }
 
     const resolveService = createPluginScopes({
@@ -236,6 +277,9 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       plugins,
       registry,
       identity,
+      connections,
+      connectionService,
+      ingest,
       setupToken,
       get: <T>(ref: ServiceRef<T>) => container.resolve<T>(ref.id),
       listen: async () => {

@@ -68,6 +68,7 @@ export async function overwritePartitions(
     filesAdded: result.filesAdded,
     filesRemoved: result.filesRemoved,
     rowsAffected: result.rowsAdded,
+    metrics: { numOutputRows: result.rowsAdded },
   };
 }
 

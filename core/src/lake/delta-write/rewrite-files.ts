@@ -30,6 +30,8 @@ export interface RewriteResult {
   readonly filesRemoved: number;
   /** Rows deleted, updated or inserted (for a merge, all three; for an overwrite, rows written). */
   readonly rowsAffected: number;
+  /** The commit's operation metrics (a merge's `numInsertedRows`, `numUpdatedRows`, …); empty when none. */
+  readonly metrics: Readonly<Record<string, number>>;
 }
 
 /** One rewrite: what was read, what it replaces, and what replaces it. */
@@ -122,12 +124,13 @@ export async function rewriteFiles(
     filesAdded: adds.length,
     filesRemoved: removes.length,
     rowsAffected: request.rowsAffected,
+    metrics: request.operationMetrics,
   };
 }
 
 /** The result of an operation that changed nothing. */
 export function unchanged(version: number, skipped: boolean): RewriteResult {
-  return { version, committed: false, skipped, filesAdded: 0, filesRemoved: 0, rowsAffected: 0 };
+  return { version, committed: false, skipped, filesAdded: 0, filesRemoved: 0, rowsAffected: 0, metrics: {} };
 }
 
 /** True when the snapshot already carries the operation's txn: a retried job must not apply it twice. */

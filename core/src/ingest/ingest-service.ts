@@ -1,0 +1,468 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AssayError,
+  InputError,
+  UserError,
+  type ConnectorState,
+  type Logger,
+  type QueueService,
+  type TObject,
+} from '@assay/sdk';
+import type { Knex } from 'knex';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
+import { openConnectorContext, type ConnectorDirectories } from '../connections/connector-context.ts';
+import type { ConnectionStore, ResolvedConnection } from '../connections/connection-store.ts';
+import { duckdbType } from '../lake/delta/delta-schema.ts';
+import type { DeltaSnapshot } from '../lake/delta/snapshot.ts';
+import type { LakeService, LakeTable } from '../lake/lake-service.ts';
+import { ColumnPlanner, type SchemaChange } from './column-plan.ts';
+import { createItemReader } from './formats/item-reader.ts';
+import type { DataItem } from './formats/item-relation.ts';
+import { ingestQueue } from './ingest-queue.ts';
+import { IngestOptionsSchema, type IngestOptions, type IngestRequest } from './ingest-request.ts';
+import { openIngestSession, type IngestSession } from './ingest-session.ts';
+import { createIngestStateStore, txnAppId, type StateKey } from './ingest-state.ts';
+import { expireLanding, LandingKeeper, landingPrefix } from './landing.ts';
+import { createLoadRecords, type LoadCounts, type LoadRecord, type LoadRecords } from './load-records.ts';
+import { commitRejects, pendingRejects } from './quarantine-writer.ts';
+import { SegmentStager, type StagedSegment } from './segment-stager.ts';
+
+/** Runs loads: source → landing → Bronze, with quarantine, state and a load record. */
+export interface IngestService {
+  readonly loads: LoadRecords;
+  /** Runs one load to the end and returns its record; a failed load throws after recording its error. */
+  run(request: IngestRequest): Promise<LoadRecord>;
+  /** Checks a request and queues it for a worker; returns the load record in status `queued`. */
+  enqueue(request: IngestRequest): Promise<LoadRecord>;
+}
+
+export interface IngestServiceOptions {
+  readonly db: Knex;
+  readonly lake: LakeService;
+  readonly connections: ConnectionStore;
+  readonly dirs: ConnectorDirectories;
+  readonly logger: Logger;
+  readonly pluginConfigs: ReadonlyMap<string, unknown>;
+  readonly queue: QueueService;
+  readonly settings: {
+    readonly memoryLimit: string;
+    readonly threads: number;
+    readonly landingRetentionDays: number;
+    readonly timeoutMinutes: number;
+  };
+}
+
+export function createIngestService(options: IngestServiceOptions): IngestService {
+  const { db, lake, connections, dirs, logger } = options;
+  const loads = createLoadRecords(db);
+  const states = createIngestStateStore(db);
+  const reader = createItemReader();
+
+  const prepare = async (request: IngestRequest) => {
+    const ingestOptions = validated<IngestOptions>(
+      IngestOptionsSchema,
+      request.options ?? {},
+      'options',
+      'INGEST_OPTIONS_INVALID',
+    );
+    const resolved = await connections.resolve(request.workspace, request.connection);
+    const streamConfig =
+      resolved.definition.streamConfig === undefined
+        ? (request.streamConfig ?? {})
+        : validated<Record<string, unknown>>(
+            resolved.definition.streamConfig,
+            request.streamConfig ?? {},
+            'streamConfig',
+            'INGEST_STREAM_CONFIG_INVALID',
+          );
+    const table = lake.table(request.workspace, request.dataset);
+    const key: StateKey = { connectionId: resolved.record.id, stream: request.stream, dataset: request.dataset };
+    return { request, ingestOptions, resolved, streamConfig, table, key };
+  };
+
+  return {
+    loads,
+    async run(request) {
+      const load = await prepare(request);
+      return states.exclusive(load.key, () => runLoad(load));
+    },
+    async enqueue(request) {
+      const load = await prepare(request);
+      const loadId = randomUUID();
+      await loads.queue({
+        id: loadId,
+        workspace: request.workspace,
+        connectionId: load.resolved.record.id,
+        connection: load.resolved.record.name,
+        stream: request.stream,
+        dataset: request.dataset,
+        runId: request.runId,
+        startedBy: request.actor,
+      });
+      await options.queue.send(ingestQueue, {
+        loadId,
+        workspace: request.workspace,
+        connection: load.resolved.record.id,
+        stream: request.stream,
+        dataset: request.dataset,
+        ...(request.streamConfig === undefined ? {} : { streamConfig: request.streamConfig }),
+        ...(request.options === undefined ? {} : { options: request.options }),
+        ...(request.actor === undefined ? {} : { actor: request.actor }),
+      });
+      return loads.get(request.workspace, loadId);
+    },
+  };
+
+  async function runLoad(load: {
+    request: IngestRequest;
+    ingestOptions: IngestOptions;
+    resolved: ResolvedConnection;
+    streamConfig: Record<string, unknown>;
+    table: LakeTable;
+    key: StateKey;
+  }): Promise<LoadRecord> {
+    const { request, ingestOptions, resolved, table, key } = load;
+    const appId = txnAppId(key);
+    let snapshot = await snapshotOrUndefined(table);
+    const recovered = await states.recover(key, snapshot?.txns.get(appId));
+    const loadId = request.loadId ?? randomUUID();
+    const log = logger.child({ load: loadId, connection: resolved.record.name, stream: request.stream });
+    await loads.start({
+      id: loadId,
+      workspace: request.workspace,
+      connectionId: resolved.record.id,
+      connection: resolved.record.name,
+      stream: request.stream,
+      dataset: request.dataset,
+      runId: request.runId,
+      startedBy: request.actor,
+      stateBefore: recovered.state,
+    });
+    await expireLanding({
+      db,
+      storage: lake.storage,
+      workspace: request.workspace,
+      retentionDays: options.settings.landingRetentionDays,
+      logger: log,
+    });
+
+    const signals = [AbortSignal.timeout(options.settings.timeoutMinutes * 60_000)];
+    if (request.signal !== undefined) signals.push(request.signal);
+    const ctx = await openConnectorContext({
+      dirs,
+      workspace: request.workspace,
+      connectionId: resolved.record.id,
+      log,
+      signal: AbortSignal.any(signals),
+      pluginConfig: options.pluginConfigs.get(resolved.connector.pluginId),
+    });
+    const sessionDir = join(dirs.workRoot, `${loadId}-session`);
+    await mkdir(sessionDir, { recursive: true });
+    let session: IngestSession | undefined;
+    const counts: LoadCounts = {
+      rowsRead: 0,
+      rowsWritten: 0,
+      rowsQuarantined: 0,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      bytes: 0,
+      files: 0,
+      commits: 0,
+    };
+    const changes: SchemaChange[] = [];
+    const landing = new LandingKeeper(
+      lake.storage,
+      landingPrefix(request.workspace, resolved.record.name, request.stream, loadId),
+    );
+    let state = recovered.state;
+    let sequence = recovered.sequence;
+    let deltaVersion: number | undefined;
+    const finish = async (status: 'succeeded' | 'failed', error?: { code: string; message: string }) =>
+      loads.finish(loadId, {
+        ...counts,
+        status,
+        stateAfter: state,
+        schemaVersion: await nextSchemaVersion(request.workspace, request.dataset, changes),
+        schemaChanges: changes,
+        deltaVersion,
+        landingPath: landing.count > 0 ? landing.prefix : undefined,
+        ...(error === undefined ? {} : { error }),
+      });
+
+    try {
+      session = await openIngestSession({
+        workDir: sessionDir,
+        memoryLimit: options.settings.memoryLimit,
+        threads: options.settings.threads,
+      });
+      const planner = new ColumnPlanner(snapshot === undefined ? undefined : columnsOf(snapshot), ingestOptions);
+      const dedupeKeys = ingestOptions.dedupeKeys?.map((k) => planner.targetName(k));
+      const stager = new SegmentStager({
+        connection: session.connection,
+        reader,
+        stageDir: session.stageDir,
+        settings: {
+          loadId,
+          ingestedAt: new Date(),
+          compression: ingestOptions.compression,
+          auditColumns: ingestOptions.auditColumns,
+          partitionBy: ingestOptions.partitionBy,
+          dedupeKeys,
+        },
+      });
+      const openSession = session;
+
+      /** Commits what the segment staged, its rejects and `next` as the new state — or nothing, if nothing changed. */
+      const checkpoint = async (next: ConnectorState | undefined): Promise<void> => {
+        const segment = await stager.seal();
+        const rejected = await pendingRejects(openSession.connection);
+        counts.rowsRead += (segment?.rowsStaged ?? 0) + rejected;
+        counts.rowsQuarantined += rejected;
+        await assertBadRowsWithin(ingestOptions, counts, openSession);
+        const stateChanged = JSON.stringify(next) !== JSON.stringify(state);
+        if (segment === undefined && rejected === 0 && !stateChanged) return;
+        await landing.keepRawFiles(ctx.workDir);
+        await landing.flush();
+        sequence += 1;
+        const txn = { appId, version: sequence };
+        await states.prepare(key, sequence, next);
+        await commitRejects({
+          connection: openSession.connection,
+          table: lake.quarantine(request.workspace, request.dataset),
+          stageDir: openSession.stageDir,
+          loadId,
+          runId: request.runId,
+          user: request.actor,
+          txn,
+        });
+        const committed = await commitSegment(table, segment, snapshot, {
+          txn,
+          dedupeKeys,
+          loadId,
+          request,
+          stageDir: openSession.stageDir,
+          session: openSession,
+        });
+        if (committed !== undefined) {
+          deltaVersion = committed.version;
+          counts.rowsWritten += committed.rowsWritten;
+          counts.rowsUpdated += committed.rowsUpdated;
+          counts.commits += 1;
+          snapshot = await snapshotOrUndefined(table);
+        }
+        await states.advance(key, sequence, next);
+        state = next;
+        await rm(openSession.stageDir, { recursive: true, force: true });
+        await mkdir(openSession.stageDir, { recursive: true });
+      };
+
+      const items = resolved.definition.read(
+        ctx,
+        resolved.config,
+        { name: request.stream, config: load.streamConfig },
+        state,
+      );
+      for await (const item of items) {
+        if (item.kind === 'state') {
+          await checkpoint(item.state);
+          continue;
+        }
+        await stageItem(item, planner, stager, changes, landing, counts, openSession);
+      }
+      await checkpoint(state);
+      return await finish('succeeded');
+    } catch (error) {
+      const failure =
+        error instanceof AssayError
+          ? { code: error.code, message: error.message }
+          : { code: 'INGEST_FAILED', message: (error as Error).message };
+      log.warn({ err: error, code: failure.code }, 'load failed');
+      await finish('failed', failure).catch((recordError: unknown) =>
+        log.error({ err: recordError }, 'recording the failed load failed'),
+      );
+      throw error;
+    } finally {
+      await landing.flush().catch(() => undefined);
+      await session?.close();
+      await rm(sessionDir, { recursive: true, force: true });
+      await ctx.dispose();
+    }
+  }
+
+  /** A dataset's schema version: 1 at its first load, one more at every load that added columns. */
+  async function nextSchemaVersion(workspace: string, dataset: string, changes: readonly SchemaChange[]) {
+    const previous = await db('core_ingest_loads')
+      .where({ workspace, dataset })
+      .whereNotNull('schema_version')
+      .orderBy('started_at', 'desc')
+      .first<{ schema_version: number } | undefined>('schema_version');
+    if (previous === undefined) return 1;
+    return previous.schema_version + (changes.some((c) => c.change === 'added') ? 1 : 0);
+  }
+
+  async function stageItem(
+    item: DataItem,
+    planner: ColumnPlanner,
+    stager: SegmentStager,
+    changes: SchemaChange[],
+    landing: LandingKeeper,
+    counts: LoadCounts,
+    session: IngestSession,
+  ): Promise<void> {
+    const source = item.kind === 'file' ? item.source : (item.source ?? 'batch');
+    if (item.kind === 'file') {
+      counts.files += 1;
+      counts.bytes += (await stat(item.path)).size;
+      if (item.landed !== true) landing.keep(item.path);
+    } else {
+      counts.bytes += batchBytes(item.batch);
+    }
+    const described = await reader.describe(session.connection, item);
+    const plan = planner.plan(described, source);
+    changes.push(...plan.changes);
+    await stager.stage(item, plan);
+  }
+}
+
+/** Writes a segment: appended, or merged on the dedupe keys once the table exists. */
+async function commitSegment(
+  table: LakeTable,
+  segment: StagedSegment | undefined,
+  snapshot: DeltaSnapshot | undefined,
+  context: {
+    txn: { appId: string; version: number };
+    dedupeKeys: readonly string[] | undefined;
+    loadId: string;
+    request: IngestRequest;
+    stageDir: string;
+    session: IngestSession;
+  },
+): Promise<{ version: number; rowsWritten: number; rowsUpdated: number } | undefined> {
+  const { txn, request } = context;
+  const provenance = {
+    ...(request.runId === undefined ? {} : { runId: request.runId }),
+    ...(request.actor === undefined ? {} : { user: request.actor }),
+  };
+  if (segment === undefined) {
+    // Nothing to write, but the state moved: an empty commit records the txn, when there is a table to hold it.
+    if (snapshot === undefined) return undefined;
+    const result = await table.write({
+      mode: 'append',
+      staged: [],
+      columns: columnsOf(snapshot),
+      txn,
+      provenance: {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', loadId: context.loadId },
+        ...provenance,
+      },
+    });
+    return { version: result.version, rowsWritten: 0, rowsUpdated: 0 };
+  }
+  const write = {
+    staged: segment.files,
+    columns: segment.columns,
+    ...(snapshot === undefined && segment.partitionColumns.length > 0
+      ? { partitionColumns: segment.partitionColumns }
+      : {}),
+  };
+  if (context.dedupeKeys === undefined || snapshot === undefined) {
+    const result = await table.write({
+      mode: 'append',
+      ...write,
+      txn,
+      provenance: {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', loadId: context.loadId },
+        ...provenance,
+      },
+    });
+    return { version: result.version, rowsWritten: result.rowsAdded, rowsUpdated: 0 };
+  }
+  const known = new Set(snapshot.schema.fields.map((f) => f.name));
+  if (segment.columns.some((c) => !known.has(c.name))) {
+    // A merge writes only the table's columns: add the new ones first with an empty append.
+    await table.write({
+      mode: 'append',
+      staged: [],
+      columns: segment.columns,
+      provenance: {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', reason: 'schema evolution' },
+        ...provenance,
+      },
+    });
+  }
+  const files = segment.files.map((f) => f.localPath);
+  const result = await table.merge({
+    source: {
+      sql: `SELECT * FROM read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}], hive_partitioning = false, union_by_name = true)`,
+    },
+    keys: context.dedupeKeys,
+    whenMatched: 'update',
+    whenNotMatchedInsert: true,
+    txn,
+    ...(request.runId === undefined ? {} : { runId: request.runId }),
+    ...(request.actor === undefined ? {} : { user: request.actor }),
+  });
+  return {
+    version: result.version,
+    rowsWritten: (result.metrics.numInsertedRows ?? 0) + (result.metrics.numUpdatedRows ?? 0),
+    rowsUpdated: result.metrics.numUpdatedRows ?? 0,
+  };
+}
+
+async function assertBadRowsWithin(options: IngestOptions, counts: LoadCounts, session: IngestSession): Promise<void> {
+  const limits = options.badRows;
+  if (limits === undefined || counts.rowsQuarantined === 0) return;
+  const percent = counts.rowsRead === 0 ? 0 : (counts.rowsQuarantined / counts.rowsRead) * 100;
+  const overCount = limits.maxCount !== undefined && counts.rowsQuarantined > limits.maxCount;
+  const overPercent = limits.maxPercent !== undefined && percent > limits.maxPercent;
+  if (!overCount && !overPercent) return;
+  const sample = (
+    await session.connection.runAndReadAll(
+      'SELECT _source, line, reason FROM ingest_rejects ORDER BY _source, line LIMIT 5',
+    )
+  ).getRowObjectsJson();
+  throw new UserError(
+    `${counts.rowsQuarantined} of ${counts.rowsRead} rows (${percent.toFixed(2)} %) could not be loaded, more than ` +
+      `badRows allows (${limits.maxCount === undefined ? '' : `maxCount ${limits.maxCount}`}` +
+      `${limits.maxCount !== undefined && limits.maxPercent !== undefined ? ', ' : ''}` +
+      `${limits.maxPercent === undefined ? '' : `maxPercent ${limits.maxPercent}`}); nothing of this segment was ` +
+      `committed. First reasons: ${sample.map((r) => `${String(r._source)}:${String(r.line)} ${String(r.reason)}`).join('; ')}`,
+    {
+      code: 'INGEST_TOO_MANY_BAD_ROWS',
+      details: { rowsRead: counts.rowsRead, rowsRejected: counts.rowsQuarantined, sample },
+    },
+  );
+}
+
+function validated<T>(schema: TObject, value: unknown, label: string, code: string): T {
+  const withDefaults = Value.Default(schema, structuredClone(value));
+  const error = Compile(schema).Errors(withDefaults)[0];
+  if (error !== undefined) {
+    const path = `${label}${error.instancePath.replace(/\//g, '.')}`;
+    throw new InputError(`${path}: ${error.message}`, { code, details: { path } });
+  }
+  return withDefaults as T;
+}
+
+async function snapshotOrUndefined(table: LakeTable): Promise<DeltaSnapshot | undefined> {
+  try {
+    return await table.snapshot();
+  } catch (error) {
+    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+function columnsOf(snapshot: DeltaSnapshot): Array<{ name: string; type: string }> {
+  return snapshot.schema.fields.map((field) => ({ name: field.name, type: duckdbType(field.type) }));
+}
+
+function batchBytes(batch: { data?: { byteLength?: number } }): number {
+  return batch.data?.byteLength ?? 0;
+}
