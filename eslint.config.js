@@ -50,6 +50,21 @@ export default tseslint.config(
     },
   },
   {
+    // Their tests may use core's test kits (real readers, a real platform) as dev dependencies.
+    files: ['plugins/**/*.test.ts', 'plugins/**/test/**/*.ts', 'operators/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: '@assay/core', message: 'Plugin tests may use @assay/core/<test kit> entry points only.' }],
+          patterns: [
+            { group: ['**/core/src/**'], message: 'Plugin tests may use @assay/core/<test kit> entry points only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The CLI, scripts and benchmarks talk to a terminal.
     files: ['core/src/cli/**/*.ts', 'core/bin/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off' },

@@ -29,6 +29,7 @@ describe('deleteRows', () => {
       filesAdded: 1,
       filesRemoved: 1,
       rowsAffected: 3,
+      metrics: { numDeletedRows: 3, numCopiedRows: 2 },
     });
     await f.assertRows(
       't/a',
@@ -80,6 +81,7 @@ describe('deleteRows', () => {
       filesAdded: 0,
       filesRemoved: 0,
       rowsAffected: 0,
+      metrics: {},
     });
     assert.equal((await loadSnapshot(f.storage, { tablePath: 't/d' })).version, 0);
   });

@@ -34,6 +34,7 @@ describe('overwritePartitions', () => {
       filesAdded: 2,
       filesRemoved: 3,
       rowsAffected: 2,
+      metrics: { numOutputRows: 2 },
     });
     await f.assertRows(
       'o/a',

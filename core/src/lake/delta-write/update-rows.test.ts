@@ -32,6 +32,7 @@ describe('updateRows', () => {
       filesAdded: 1,
       filesRemoved: 1,
       rowsAffected: 2,
+      metrics: { numUpdatedRows: 2, numCopiedRows: 2 },
     });
     await f.assertRows(
       'u/a',

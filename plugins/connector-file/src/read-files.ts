@@ -1,0 +1,73 @@
+import { UserError } from '@assay/sdk';
+import type { ConnectorContext, ConnectorState, FileItem, ReadItem, StreamRequest } from '@assay/sdk';
+import type { FileConnectionSettings } from './file-connection-config.ts';
+import { compileGlob } from './file-glob.ts';
+import { resolveFileRoot } from './file-root.ts';
+import { formatFor, readOptionsFor } from './file-stream-config.ts';
+import type { FileStreamSettings } from './file-stream-config.ts';
+import { listFiles } from './list-files.ts';
+import { SeenFiles } from './seen-files.ts';
+import type { SeenEntry } from './seen-files.ts';
+
+/** A checkpoint follows every this many files, so a huge set commits (and resumes) in steps. */
+export const CHECKPOINT_EVERY_FILES = 100;
+
+/**
+ * Hands every new or changed file matching the stream's glob to the readers, in path order, where it lies (no
+ * copy), with a checkpoint every {@link CHECKPOINT_EVERY_FILES} files and one at the end.
+ */
+export async function* readFiles(
+  ctx: ConnectorContext,
+  config: FileConnectionSettings,
+  stream: StreamRequest<FileStreamSettings>,
+  state: ConnectorState | undefined,
+): AsyncGenerator<ReadItem> {
+  const settings = stream.config;
+  if (typeof settings?.glob !== 'string') {
+    throw new UserError(`Stream "${stream.name}" needs a "glob" naming its files, e.g. "sales/*.csv"`, {
+      code: 'FILE_GLOB_REQUIRED',
+      details: { stream: stream.name },
+    });
+  }
+  const glob = compileGlob(settings.glob);
+  const root = await resolveFileRoot(ctx, config);
+  const seen = new SeenFiles(state);
+  const listed = await listFiles(root, {
+    base: glob.base,
+    include: glob.matches,
+    onEscape: 'throw',
+    signal: ctx.signal,
+  });
+  listed.sort((a, b) => (a.relativePath < b.relativePath ? -1 : a.relativePath > b.relativePath ? 1 : 0));
+  // Every new file's format is settled before the first is handed over, so a file no reader knows fails the
+  // load before anything of it is committed.
+  const pending: Array<{ item: FileItem; key: string; entry: SeenEntry }> = [];
+  for (const file of listed) {
+    const entry: SeenEntry = [file.size, file.modified];
+    if (!seen.isNew(file.relativePath, entry)) continue;
+    const source = root.sourceOf(file.relativePath);
+    const format = formatFor(file.relativePath, settings, source);
+    const options = readOptionsFor(format, settings);
+    const item: FileItem = {
+      kind: 'file',
+      path: file.path,
+      format,
+      source,
+      ...(Object.keys(options).length === 0 ? {} : { options }),
+    };
+    pending.push({ item, key: file.relativePath, entry });
+  }
+  ctx.log.info({ stream: stream.name, listed: listed.length, new: pending.length }, 'files listed');
+  let sinceCheckpoint = 0;
+  for (const { item, key, entry } of pending) {
+    ctx.signal.throwIfAborted();
+    yield item;
+    seen.read(key, entry);
+    if (++sinceCheckpoint >= CHECKPOINT_EVERY_FILES) {
+      sinceCheckpoint = 0;
+      yield { kind: 'state', state: seen.checkpoint() };
+    }
+  }
+  ctx.signal.throwIfAborted();
+  yield { kind: 'state', state: seen.final() };
+}
