@@ -4,6 +4,7 @@ import { literal, quote } from '../engine/dataset-view.ts';
 import { stagedFilesIn, type StagedFile } from '../lake/delta-write/staged-files.ts';
 import type { ColumnPlan } from './column-plan.ts';
 import type { DataItem, ItemReader } from './formats/item-relation.ts';
+import { readFailure } from './formats/read-errors.ts';
 import { INGEST_DATE_COLUMN, type IngestOptions } from './ingest-request.ts';
 
 /** What a segment (the rows between two checkpoints) stages for one commit. */
@@ -61,12 +62,12 @@ export class SegmentStager {
     try {
       const select = this.#selectSql(plan, relation.sql, sourceOf(item));
       let rows: number;
-      if (item.kind === 'batch') {
-        rows = await this.#appendToBuffer(plan, select);
-      } else {
-        rows = await this.#copy(select);
+      try {
+        rows = item.kind === 'batch' ? await this.#appendToBuffer(plan, select) : await this.#copy(select);
+        await relation.finish();
+      } catch (error) {
+        throw readFailure(item, error);
       }
-      await relation.finish();
       this.#rowsStaged += rows;
       return rows;
     } finally {

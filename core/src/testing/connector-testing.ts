@@ -15,6 +15,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pino from 'pino';
 import { createItemReader } from '../ingest/formats/item-reader.ts';
 import { REJECTS_TABLE, REJECTS_TABLE_DDL, type DataItem } from '../ingest/formats/item-relation.ts';
+import { readFailure } from '../ingest/formats/read-errors.ts';
 
 /** A connector context with a fresh work directory; `dispose()` removes it. */
 export async function createConnectorContext(
@@ -73,8 +74,13 @@ export async function itemRows(
     const target = columns ?? (await reader.describe(connection, item));
     const relation = await reader.open(connection, item, target);
     try {
-      const rows = (await connection.runAndReadAll(relation.sql)).getRowObjectsJson() as Record<string, unknown>[];
-      await relation.finish();
+      let rows: Record<string, unknown>[];
+      try {
+        rows = (await connection.runAndReadAll(relation.sql)).getRowObjectsJson() as Record<string, unknown>[];
+        await relation.finish();
+      } catch (error) {
+        throw readFailure(item, error);
+      }
       const rejects = (
         await connection.runAndReadAll(`SELECT * FROM ${REJECTS_TABLE} ORDER BY line`)
       ).getRowObjectsJson() as Record<string, unknown>[];

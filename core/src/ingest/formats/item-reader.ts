@@ -1,90 +1,65 @@
-// Minimal first version written by the lead to unblock integration; the formats helper replaces it.
-import { UserError, type DiscoveredColumn } from '@assay/sdk';
-import { literal, quote } from '../../engine/dataset-view.ts';
-import {
-  REJECTS_TABLE,
-  type DataItem,
-  type ItemReader,
-  type ItemRelation,
-  type TargetColumn,
-} from './item-relation.ts';
+import type { DiscoveredColumn } from '@assay/sdk';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { RecordBatch } from 'apache-arrow';
+import { describeBatch, openBatch } from './arrow-batch.ts';
+import { describeCsv, openCsv } from './csv-reader.ts';
+import type { DataItem, ItemReader, ItemRelation, TargetColumn } from './item-relation.ts';
+import { describeJson, openJson } from './json-reader.ts';
+import { describeParquet, openParquet } from './parquet-reader.ts';
+import { readFailure } from './read-errors.ts';
+import { describeXlsx, openXlsx } from './xlsx-reader.ts';
 
-let counter = 0;
-
+/** Core's readers: each item format to its DuckDB reading, reader errors as UserErrors naming the source. */
 export function createItemReader(): ItemReader {
   return {
     async describe(connection, item) {
-      if (item.kind === 'file' && item.columns !== undefined) return [...item.columns];
-      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${scan(item, undefined)}`);
-      return reader.getRowObjectsJson().map((row) => ({
-        name: String(row.column_name),
-        type: String(row.column_type),
-        nullable: true,
-      }));
+      try {
+        return await describe(connection, item);
+      } catch (error) {
+        throw readFailure(item, error);
+      }
     },
     async open(connection, item, columns) {
-      const id = ++counter;
-      if (item.kind === 'file' && item.format === 'csv') {
-        const rejects = `rejects_${id}`;
-        const scans = `rejects_scan_${id}`;
-        const sql = `SELECT ${columns.map((c) => quote(c.name)).join(', ')} FROM ${scan(item, columns, { rejects, scans })}`;
-        return {
-          sql,
-          async finish() {
-            const result = await connection.run(
-              `INSERT INTO ${REJECTS_TABLE} SELECT ${literal(item.source)}, line, column_name, upper(replace(error_type, ' ', '_')), error_message, csv_line FROM ${rejects}`,
-            );
-            return { rejected: Number(result.rowsChanged) };
-          },
-          async release() {
-            await connection.run(`DROP TABLE IF EXISTS ${rejects}`);
-            await connection.run(`DROP TABLE IF EXISTS ${scans}`);
-          },
-        } satisfies ItemRelation;
+      try {
+        return await open(connection, item, columns);
+      } catch (error) {
+        throw readFailure(item, error);
       }
-      const select = columns.map((c) => `TRY_CAST(${quote(c.name)} AS ${c.type}) AS ${quote(c.name)}`).join(', ');
-      return {
-        sql: `SELECT ${select} FROM ${scan(item, undefined)}`,
-        finish: async () => ({ rejected: 0 }),
-        release: async () => undefined,
-      };
     },
   };
 }
 
-function scan(
-  item: DataItem,
-  columns: readonly TargetColumn[] | undefined,
-  rejects?: { rejects: string; scans: string },
-): string {
-  if (item.kind !== 'file') throw new UserError('batches are not supported yet', { code: 'INGEST_FORMAT_UNSUPPORTED' });
-  const path = literal(item.path);
+async function describe(connection: DuckDBConnection, item: DataItem): Promise<DiscoveredColumn[]> {
+  if (item.kind === 'batch') return describeBatch(item.batch as RecordBatch);
+  if (item.columns !== undefined) return [...item.columns];
   switch (item.format) {
-    case 'csv': {
-      const options = [
-        `header = ${item.options?.csv?.header ?? true}`,
-        ...(columns === undefined
-          ? []
-          : [`columns = {${columns.map((c) => `${literal(c.name)}: ${literal(c.type)}`).join(', ')}}`]),
-        ...(rejects === undefined
-          ? []
-          : [
-              'store_rejects = true',
-              `rejects_table = ${literal(rejects.rejects)}`,
-              `rejects_scan = ${literal(rejects.scans)}`,
-            ]),
-      ];
-      return `read_csv(${path}, ${options.join(', ')})`;
-    }
-    case 'parquet':
-      return `read_parquet(${path})`;
-    case 'ndjson':
-      return `read_json(${path}, format = 'newline_delimited')`;
+    case 'csv':
+      return describeCsv(connection, item);
     case 'json':
-      return `read_json(${path})`;
-    default:
-      throw new UserError(`format ${item.format} is not supported yet`, { code: 'INGEST_FORMAT_UNSUPPORTED' });
+    case 'ndjson':
+      return describeJson(connection, item);
+    case 'parquet':
+      return describeParquet(connection, item);
+    case 'xlsx':
+      return describeXlsx(connection, item);
   }
 }
 
-export type { DiscoveredColumn };
+async function open(
+  connection: DuckDBConnection,
+  item: DataItem,
+  columns: readonly TargetColumn[],
+): Promise<ItemRelation> {
+  if (item.kind === 'batch') return openBatch(connection, item.batch as RecordBatch, item.source ?? 'batch', columns);
+  switch (item.format) {
+    case 'csv':
+      return openCsv(connection, item, columns);
+    case 'json':
+    case 'ndjson':
+      return openJson(connection, item, columns);
+    case 'parquet':
+      return openParquet(connection, item, columns);
+    case 'xlsx':
+      return openXlsx(connection, item, columns);
+  }
+}

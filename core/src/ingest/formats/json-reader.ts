@@ -1,0 +1,123 @@
+import { UserError, type DiscoveredColumn, type FileItem } from '@assay/sdk';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { castRelation } from './cast-relation.ts';
+import { compressionOf, verifyCompressed } from './compressed-integrity.ts';
+import { DEFAULT_MAX_LINE_SIZE } from './csv-reader.ts';
+import type { ItemRelation, TargetColumn } from './item-relation.ts';
+import { literal, uniqueName } from './sql-names.ts';
+
+/** A record is a JSON object; `json_type` fails on invalid JSON, so validity is checked first. */
+const VALID = `CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE false END`;
+
+/** How many records the schema of a JSON file is inferred from. */
+const SAMPLE_RECORDS = 20_000;
+
+/**
+ * The records of a JSON file as one JSON text per row with its position: NDJSON line by line (read as text, so a
+ * malformed line is one bad row, not a failed file), a JSON document as the elements of its top-level array or as
+ * one object.
+ */
+async function loadRecords(connection: DuckDBConnection, item: FileItem, table: string): Promise<void> {
+  // The JSON readers spell "none" as "uncompressed".
+  const compression = literal(compressionOf(item) === 'none' ? 'uncompressed' : compressionOf(item));
+  if (item.format === 'ndjson') {
+    await connection.run(
+      `CREATE TEMP TABLE ${table} AS SELECT line, raw, ${VALID} AS valid FROM (SELECT row_number() OVER () AS line, raw FROM read_csv(${literal(item.path)}, ` +
+        `columns = {'raw': 'VARCHAR'}, header = false, delim = '\\x1f', quote = '', escape = '', ` +
+        `auto_detect = false, compression = ${compression}, max_line_size = ${DEFAULT_MAX_LINE_SIZE}, ` +
+        `buffer_size = ${DEFAULT_MAX_LINE_SIZE * 4})) WHERE trim(raw) <> ''`,
+    );
+    return;
+  }
+  const kind = await connection.runAndReadAll(
+    `SELECT json_type(json) AS kind, count(*) OVER () AS n FROM read_json_objects(${literal(item.path)}, ` +
+      `format = 'auto', compression = ${compression}, maximum_object_size = 268435456) LIMIT 1`,
+  );
+  const [first] = kind.getRowObjectsJson();
+  if (first !== undefined && first.kind !== 'OBJECT') {
+    throw new UserError(
+      `Cannot read ${item.source}: it is JSON but not an array of objects or one object (found ${String(first.kind)}); ` +
+        'use format ndjson for one object per line',
+      { code: 'INGEST_JSON_INVALID', details: { source: item.source } },
+    );
+  }
+  await connection.run(
+    `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER () AS line, json::VARCHAR AS raw, true AS valid ` +
+      `FROM read_json_objects(${literal(item.path)}, format = 'auto', compression = ${compression}, ` +
+      `maximum_object_size = 268435456)`,
+  );
+}
+
+/** Columns inferred from the records: the union of their keys in first-seen order, typed from their values. */
+export async function describeJson(connection: DuckDBConnection, item: FileItem): Promise<DiscoveredColumn[]> {
+  if (item.columns !== undefined) return [...item.columns];
+  const table = uniqueName('json_describe');
+  await loadRecords(connection, item, table);
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT json_group_structure(raw::JSON)::VARCHAR AS s FROM (SELECT raw FROM ${table} ` +
+        `WHERE valid LIMIT ${SAMPLE_RECORDS})`,
+    );
+    const structure = reader.getRows()[0]?.[0];
+    if (typeof structure !== 'string') return [];
+    return Object.entries(JSON.parse(structure) as Record<string, unknown>).map(([name, type]) => ({
+      name,
+      type: typeof type === 'string' ? duckType(type) : 'JSON',
+      nullable: true,
+    }));
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** Records into the target columns; invalid JSON and non-object lines and values that do not cast are rejected. */
+export async function openJson(
+  connection: DuckDBConnection,
+  item: FileItem,
+  columns: readonly TargetColumn[],
+): Promise<ItemRelation> {
+  await verifyCompressed(item);
+  const table = uniqueName('json_records');
+  await loadRecords(connection, item, table);
+  return castRelation(
+    connection,
+    item.source,
+    {
+      from: table,
+      value: (column) => `CASE WHEN src.valid THEN json_extract_string(src.raw, ${literal(jsonPath(column))}) END`,
+      rawRow: 'src.raw',
+      line: 'src.line',
+      invalid: {
+        condition: 'NOT src.valid',
+        errorType: 'INVALID_JSON',
+        reason: 'the line is not a JSON object',
+      },
+    },
+    columns,
+    async () => {
+      await connection.run(`DROP TABLE IF EXISTS ${table}`);
+    },
+  );
+}
+
+/** `$."key"`: a JSON path naming one top-level key exactly. */
+function jsonPath(key: string): string {
+  return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** The DuckDB type of a key from its JSON structure type (`UBIGINT`, `DOUBLE`, `VARCHAR`, `NULL`, …). */
+function duckType(structure: string): string {
+  switch (structure) {
+    case 'UBIGINT':
+    case 'BIGINT':
+      return 'BIGINT';
+    case 'DOUBLE':
+      return 'DOUBLE';
+    case 'BOOLEAN':
+      return 'BOOLEAN';
+    case 'JSON':
+      return 'JSON';
+    default:
+      return 'VARCHAR';
+  }
+}
