@@ -17,7 +17,7 @@ export interface CsvOptions {
   readonly encoding?: 'utf-8' | 'latin-1' | 'utf-16';
   /** Lines to skip before the header. */
   readonly skipRows?: number;
-  /** A value read as NULL, e.g. `\N` (PostgreSQL's COPY). */
+  /** An unquoted value read as NULL, e.g. `\N` (PostgreSQL's COPY); quoted values are then never NULL. */
   readonly nullString?: string;
 }
 

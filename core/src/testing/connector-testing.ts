@@ -16,6 +16,10 @@ import pino from 'pino';
 import { createItemReader } from '../ingest/formats/item-reader.ts';
 import { REJECTS_TABLE, REJECTS_TABLE_DDL, type DataItem } from '../ingest/formats/item-relation.ts';
 import { readFailure } from '../ingest/formats/read-errors.ts';
+import { loadSnapshot } from '../lake/delta/snapshot.ts';
+import { snapshotSelectSql } from '../lake/delta/snapshot-sql.ts';
+import { localDataFiles } from '../lake/snapshot-files.ts';
+import { createLocalStorage } from '../lake/storage/local-storage.ts';
 
 /** A connector context with a fresh work directory; `dispose()` removes it. */
 export async function createConnectorContext(
@@ -100,4 +104,25 @@ async function withConnection<T>(work: (connection: DuckDBConnection) => Promise
     connection.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * Runs `select` over a dataset of a test platform's local lake, the dataset's latest snapshot being the relation
+ * `t` (e.g. `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM t`), and returns the rows (JSON-safe).
+ */
+export async function queryDataset(
+  platform: { platform: { config: { home: string } } },
+  workspace: string,
+  dataset: string,
+  select: string,
+): Promise<Record<string, unknown>[]> {
+  const [layer, name] = dataset.split('.');
+  const storage = createLocalStorage(join(platform.platform.config.home, 'lake'));
+  return withConnection(async (connection) => {
+    const snapshot = await loadSnapshot(storage, { tablePath: `${workspace}/${layer}/${name}`, connection });
+    const files = await localDataFiles(snapshot);
+    const relation = snapshotSelectSql(snapshot, (path) => files.get(path)!);
+    const reader = await connection.runAndReadAll(`WITH t AS (${relation}) ${select}`);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  });
 }

@@ -30,7 +30,8 @@ export function csvScan(
     ...(csv.header === undefined ? [] : [`header = ${csv.header}`]),
     ...(csv.encoding === undefined ? [] : [`encoding = ${literal(ENCODINGS[csv.encoding])}`]),
     ...(csv.skipRows === undefined ? [] : [`skip = ${csv.skipRows}`]),
-    ...(csv.nullString === undefined ? [] : [`nullstr = ${literal(csv.nullString)}`]),
+    // A quoted value is text even when it spells the NULL marker (COPY quotes a "\N" that is data).
+    ...(csv.nullString === undefined ? [] : [`nullstr = ${literal(csv.nullString)}`, 'allow_quoted_nulls = false']),
   ];
   if (load !== undefined) {
     options.push(
