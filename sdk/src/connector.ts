@@ -65,6 +65,12 @@ export interface FileItem {
   readonly landed?: boolean;
 }
 
+/**
+ * Arrow field metadata key naming the DuckDB type a text (Utf8) column is cast to, for values whose exact type has
+ * no convenient Arrow form: `new Field('price', new Utf8(), true, new Map([[ASSAY_TYPE_METADATA, 'DECIMAL(12,2)']]))`.
+ */
+export const ASSAY_TYPE_METADATA = 'assay:type';
+
 /** One item a read yields. */
 export type ReadItem =
   | FileItem

@@ -17,7 +17,7 @@ export type {
   StreamRequest,
   XlsxOptions,
 } from './connector.ts';
-export { defineConnector } from './connector.ts';
+export { ASSAY_TYPE_METADATA, defineConnector } from './connector.ts';
 export type { HttpRouter, Lifecycle, PluginConfig, PluginHttpApp } from './core-services.ts';
 export { coreServices } from './core-services.ts';
 export type { AssayErrorOptions, ErrorClass } from './errors.ts';

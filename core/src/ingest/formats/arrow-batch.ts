@@ -1,4 +1,4 @@
-import { UserError, type DiscoveredColumn } from '@assay/sdk';
+import { ASSAY_TYPE_METADATA, UserError, type DiscoveredColumn } from '@assay/sdk';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { DataType, type Field, type RecordBatch } from 'apache-arrow';
 import { castRelation } from './cast-relation.ts';
@@ -19,6 +19,10 @@ interface FieldMapping {
 function mappingOf(field: Field): FieldMapping {
   // Dictionary-encoded columns (low-cardinality strings) are read as their values.
   const type = (DataType.isDictionary(field.type) ? field.type.dictionary : field.type) as DataType;
+  const declared = field.metadata.get(ASSAY_TYPE_METADATA);
+  if (declared !== undefined && (DataType.isUtf8(type) || DataType.isLargeUtf8(type))) {
+    return { staged: 'VARCHAR', semantic: declared, append: (a, v) => a.appendVarchar(String(v)) };
+  }
   if (DataType.isInt(type)) {
     const unsigned64 = !type.isSigned && type.bitWidth === 64;
     return unsigned64
