@@ -31,9 +31,16 @@ export interface XlsxOptions {
   readonly range?: string;
 }
 
+/** Where the records are in a JSON document. */
+export interface JsonOptions {
+  /** Dot path of the array of records in each document (`data.items`); the document itself when unset. */
+  readonly recordPath?: string;
+}
+
 /** Format options of a file item. */
 export interface FileReadOptions {
   readonly csv?: CsvOptions;
+  readonly json?: JsonOptions;
   readonly xlsx?: XlsxOptions;
   /** `auto` (default) goes by the file name (`.gz`, `.zst`). */
   readonly compression?: 'auto' | 'none' | 'gzip' | 'zstd';

@@ -13,6 +13,7 @@ export type {
   FileFormat,
   FileItem,
   FileReadOptions,
+  JsonOptions,
   ReadItem,
   StreamRequest,
   XlsxOptions,

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { literal, quote } from '../engine/dataset-view.ts';
@@ -19,6 +20,9 @@ export interface StagedSegment {
   readonly rowsStaged: number;
   readonly partitionColumns: readonly string[];
 }
+
+/** Parts of a segment smaller than this together are rewritten as one file (API pages make many tiny parts). */
+const COMPACT_BELOW_BYTES = 128 * 1024 ** 2;
 
 /** Batches are collected in a table and written out once they hold this many rows (or at the checkpoint). */
 const BATCH_FLUSH_ROWS = 500_000;
@@ -92,7 +96,8 @@ export class SegmentStager {
         ? `SELECT ${keep} FROM ${scan}`
         : `SELECT ${keep} FROM ${scan} QUALIFY row_number() OVER (PARTITION BY ${dedupeKeys.map(quote).join(', ')} ` +
           'ORDER BY filename DESC, file_row_number DESC) = 1';
-    if (dedupeKeys === undefined && partitionColumns.length === 0) {
+    const smallParts = parts.length > 1 && (await totalSize(parts)) < COMPACT_BELOW_BYTES;
+    if (dedupeKeys === undefined && partitionColumns.length === 0 && !smallParts) {
       // Parts are already the files to commit.
       return {
         files: parts.map((localPath) => ({ localPath, partitionValues: {} })),
@@ -200,6 +205,12 @@ export interface StagerSettings {
   readonly partitionBy: IngestOptions['partitionBy'];
   /** Bronze names of the dedupe key columns. */
   readonly dedupeKeys: readonly string[] | undefined;
+}
+
+async function totalSize(paths: readonly string[]): Promise<number> {
+  let total = 0;
+  for (const path of paths) total += (await stat(path)).size;
+  return total;
 }
 
 function sourceOf(item: DataItem): string {

@@ -29,10 +29,28 @@ async function loadRecords(connection: DuckDBConnection, item: FileItem, table: 
     );
     return;
   }
-  const kind = await connection.runAndReadAll(
-    `SELECT json_type(json) AS kind, count(*) OVER () AS n FROM read_json_objects(${literal(item.path)}, ` +
-      `format = 'auto', compression = ${compression}, maximum_object_size = 268435456) LIMIT 1`,
-  );
+  const documents =
+    `read_json_objects(${literal(item.path)}, format = 'auto', compression = ${compression}, ` +
+    'maximum_object_size = 268435456)';
+  const recordPath = item.options?.json?.recordPath;
+  if (recordPath !== undefined && recordPath !== '' && recordPath !== '$') {
+    const path = literal(`$.${recordPath.replace(/^\$\.?/, '')}`);
+    const found = await connection.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE json_type(json_extract(json, ${path})) IS DISTINCT FROM 'ARRAY') FROM ${documents}`,
+    );
+    if (Number(found.getRows()[0]?.[0] ?? 0) > 0) {
+      throw new UserError(`Cannot read ${item.source}: "${recordPath}" is not an array of records in it`, {
+        code: 'INGEST_JSON_INVALID',
+        details: { source: item.source, recordPath },
+      });
+    }
+    await connection.run(
+      `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER () AS line, raw, ${VALID} AS valid FROM ` +
+        `(SELECT unnest(CAST(json_extract(json, ${path}) AS JSON[]))::VARCHAR AS raw FROM ${documents})`,
+    );
+    return;
+  }
+  const kind = await connection.runAndReadAll(`SELECT json_type(json) AS kind FROM ${documents} LIMIT 1`);
   const [first] = kind.getRowObjectsJson();
   if (first !== undefined && first.kind !== 'OBJECT') {
     throw new UserError(
@@ -43,8 +61,7 @@ async function loadRecords(connection: DuckDBConnection, item: FileItem, table: 
   }
   await connection.run(
     `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER () AS line, json::VARCHAR AS raw, true AS valid ` +
-      `FROM read_json_objects(${literal(item.path)}, format = 'auto', compression = ${compression}, ` +
-      `maximum_object_size = 268435456)`,
+      `FROM ${documents}`,
   );
 }
 
