@@ -44,7 +44,11 @@ const run = promisify(execFile);
  * When a live server already runs on the directory: if the Assay process that started it is alive (`assay serve`
  * started it, `assay worker` comes second), it is shared and left running; if that process died, it is adopted.
  */
-export async function startEmbeddedPostgres(options: { dataDir: string }): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  /** Server settings passed as `-c name=value`, e.g. `{ wal_level: 'logical' }` for change-data-capture tests. */
+  settings?: Readonly<Record<string, string>>;
+}): Promise<EmbeddedPostgresHandle> {
   const { dataDir } = options;
   const credentials = await loadOrCreateCredentials(`${dataDir}.credentials.json`);
   const ownerFile = `${dataDir}.owner`;
@@ -66,7 +70,10 @@ export async function startEmbeddedPostgres(options: { dataDir: string }): Promi
     const logFd = openSync(logFile, 'a');
     const child = spawn(
       binaries.postgres,
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      [
+        ...['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+        ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+      ],
       { detached: true, stdio: ['ignore', logFd, logFd], ...runAs },
     );
     closeSync(logFd);

@@ -46,8 +46,9 @@ export class ColumnPlanner {
           details: { path: 'schema.columns' },
         });
       }
-      this.#declared = new Map(declared.map((c) => [c.name, c.type]));
-      if (this.#known.size === 0) for (const c of declared) this.#known.set(this.targetName(c.name), c.type);
+      this.#declared = new Map(declared.map((c) => [c.name, bronzeType(c.type)]));
+      if (this.#known.size === 0)
+        for (const c of declared) this.#known.set(this.targetName(c.name), bronzeType(c.type));
     }
   }
 
@@ -124,7 +125,38 @@ export class ColumnPlanner {
   }
 }
 
-/** A column type Bronze can store: an all-NULL JSON field sniffs as `NULL`, kept as VARCHAR. */
+/**
+ * The type a column gets in Bronze: the source type where Delta (reader 1) has it, otherwise the nearest type that
+ * keeps every value — JSON, UUID, times and intervals as text, unsigned and huge integers as decimals wide enough.
+ */
+export function bronzeType(type: string): string {
+  const upper = type.trim().toUpperCase();
+  const mapped = BRONZE_TYPES[upper];
+  if (mapped !== undefined) return mapped;
+  if (/^(VARCHAR|CHAR|TEXT|STRING)\(\d+\)$/.test(upper) || upper.startsWith('ENUM(')) return 'VARCHAR';
+  return type;
+}
+
+const BRONZE_TYPES: Readonly<Record<string, string>> = {
+  NULL: 'VARCHAR',
+  '"NULL"': 'VARCHAR',
+  JSON: 'VARCHAR',
+  UUID: 'VARCHAR',
+  TIME: 'VARCHAR',
+  'TIME WITH TIME ZONE': 'VARCHAR',
+  INTERVAL: 'VARCHAR',
+  BIT: 'VARCHAR',
+  UTINYINT: 'SMALLINT',
+  USMALLINT: 'INTEGER',
+  UINTEGER: 'BIGINT',
+  UBIGINT: 'DECIMAL(20,0)',
+  HUGEINT: 'DECIMAL(38,0)',
+  UHUGEINT: 'DECIMAL(38,0)',
+  TIMESTAMP_S: 'TIMESTAMP',
+  TIMESTAMP_MS: 'TIMESTAMP',
+  TIMESTAMP_NS: 'TIMESTAMP',
+};
+
 function usableType(type: string): string {
-  return type === 'NULL' || type === '"NULL"' ? 'VARCHAR' : type;
+  return bronzeType(type);
 }
