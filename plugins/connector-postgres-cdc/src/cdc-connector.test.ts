@@ -71,9 +71,13 @@ async function read(
       return { ...result, rows: await rowsOf(result.items) };
     }
     const items: ReadItem[] = [];
-    const iterator = postgresCdcConnector
-      .read(ctx, config as never, { name: table, config: { ...STREAM, ...options.stream } as never }, state)
-      [Symbol.asyncIterator]();
+    const reading = postgresCdcConnector.read(
+      ctx,
+      config as never,
+      { name: table, config: { ...STREAM, ...options.stream } as never },
+      state,
+    );
+    const iterator = reading[Symbol.asyncIterator]();
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;

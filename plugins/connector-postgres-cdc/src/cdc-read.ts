@@ -31,7 +31,7 @@ export async function* readChanges(
     throw readError(error, config);
   });
   let committed = state?.lsn as string | undefined;
-  let keyColumns: string[] = [];
+  let keyColumns: string[];
   try {
     await ensurePublication(admin, publication, table);
     keyColumns = await primaryKeyOf(admin, table);
@@ -194,7 +194,7 @@ async function collectChanges(
       switch (message.tag) {
         case 'begin': {
           const lsn = message.commitLsn ?? '0/0';
-          const time = new Date(Number(BigInt(message.commitTime as bigint) / 1000n)).toISOString();
+          const time = new Date(Number(BigInt(message.commitTime) / 1000n)).toISOString();
           transaction = { lsn, time, xid: String(message.xid), skip: !lsnAfter(lsn, from), sequence: 0 };
           pending = [];
           return;
@@ -265,7 +265,7 @@ async function advanceSlot(config: CdcConnection, slot: string, lsn: string): Pr
 }
 
 type PgoutputMessage =
-  | { tag: 'begin'; commitLsn: string | null; commitTime: bigint | BigInt; xid: number }
+  | { tag: 'begin'; commitLsn: string | null; commitTime: bigint; xid: number }
   | { tag: 'commit'; commitLsn: string | null }
   | {
       tag: 'insert' | 'update' | 'delete';
