@@ -1,5 +1,4 @@
-import { defineConnector } from '@assay/sdk';
-import { CHANGE_COLUMNS } from './change-batch.ts';
+import { CHANGE_LOG_COLUMNS, defineConnector } from '@assay/sdk';
 import { connect, diagnose, readError } from './cdc-client.ts';
 import { CdcConnectionConfig, cdcConnectionUi, CdcStreamConfig } from './cdc-config.ts';
 import { readChanges } from './cdc-read.ts';
@@ -57,7 +56,7 @@ export const postgresCdcConnector = defineConnector({
           WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
           ORDER BY 1`,
       );
-      return tables.rows.map((t) => ({ name: t.name, columns: CHANGE_COLUMNS, details: { shape: 'change log' } }));
+      return tables.rows.map((t) => ({ name: t.name, columns: CHANGE_LOG_COLUMNS, details: { shape: 'change log' } }));
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -1,11 +1,19 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { UserError, type ConnectorContext, type ConnectorState, type ReadItem } from '@assay/sdk';
+import {
+  CHANGE_LOG_COLUMNS,
+  changeLogBatch,
+  rowJson,
+  UserError,
+  type ChangeLogRow,
+  type ConnectorContext,
+  type ConnectorState,
+  type ReadItem,
+} from '@assay/sdk';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
-import { changeBatch, CHANGE_COLUMNS, jsonOf, type ChangeRow } from './change-batch.ts';
 import { clientConfig, connect, namesOf, quoteTable, readError } from './cdc-client.ts';
 import type { CdcConnection, CdcStream } from './cdc-config.ts';
 import { changePosition, lsnAfter, lsnKey } from './lsn.ts';
@@ -64,7 +72,7 @@ export async function* readChanges(
           format: 'csv',
           options: { csv: { header: true, delimiter: ',', quote: '"', escape: '"', nullString: '\\N' } },
           source: `postgres-cdc://${config.host}/${config.database}/${table}@snapshot`,
-          columns: CHANGE_COLUMNS,
+          columns: CHANGE_LOG_COLUMNS,
           landed: true,
         };
       }
@@ -81,7 +89,7 @@ export async function* readChanges(
   for (let i = 0; i < changes.rows.length; i += BATCH_ROWS) {
     yield {
       kind: 'batch',
-      batch: changeBatch(changes.rows.slice(i, i + BATCH_ROWS)),
+      batch: changeLogBatch(changes.rows.slice(i, i + BATCH_ROWS)),
       source: `postgres-cdc://${config.host}/${config.database}/${table}`,
     };
   }
@@ -163,13 +171,13 @@ async function collectChanges(
   settings: CdcStream,
   signal: AbortSignal,
   primaryKey: readonly string[],
-): Promise<{ rows: ChangeRow[]; lastLsn: string | undefined }> {
+): Promise<{ rows: ChangeLogRow[]; lastLsn: string | undefined }> {
   const service = new LogicalReplicationService(clientConfig(config), {
     acknowledge: { auto: false, timeoutSeconds: 0 },
   });
   const plugin = new PgoutputPlugin({ protoVersion: 1, publicationNames: [publication] });
-  const rows: ChangeRow[] = [];
-  let pending: ChangeRow[] = [];
+  const rows: ChangeLogRow[] = [];
+  let pending: ChangeLogRow[] = [];
   let lastLsn: string | undefined;
   let transaction: { lsn: string; time: string; xid: string; skip: boolean; sequence: number } | undefined;
   let failure: unknown;
@@ -215,9 +223,9 @@ async function collectChanges(
             eventTime: transaction.time,
             sourceTable: `${relation.schema}.${relation.name}`,
             txId: transaction.xid,
-            key: jsonOf(keyValues),
-            before: message.tag === 'insert' ? null : jsonOf(message.old ?? message.key),
-            after: message.tag === 'delete' ? null : jsonOf(message.new),
+            key: rowJson(keyValues),
+            before: message.tag === 'insert' ? null : rowJson(message.old ?? message.key),
+            after: message.tag === 'delete' ? null : rowJson(message.new),
           });
           return;
         }
