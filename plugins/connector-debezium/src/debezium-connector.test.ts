@@ -28,9 +28,13 @@ async function read(config: object, state?: ConnectorState, crash = false, uploa
   try {
     const items: ReadItem[] = [];
     let next: ConnectorState | undefined;
-    const iterator = debeziumConnector
-      .read(ctx, config as never, { name: 'changes', config: { idleMs: 300, maxEvents: 1000 } }, state)
-      [Symbol.asyncIterator]();
+    const reading = debeziumConnector.read(
+      ctx,
+      config as never,
+      { name: 'changes', config: { idleMs: 300, maxEvents: 1000 } },
+      state,
+    );
+    const iterator = reading[Symbol.asyncIterator]();
     for (;;) {
       const step = await iterator.next();
       if (step.done === true) break;
