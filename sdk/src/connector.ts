@@ -17,6 +17,8 @@ export interface CsvOptions {
   readonly encoding?: 'utf-8' | 'latin-1' | 'utf-16';
   /** Lines to skip before the header. */
   readonly skipRows?: number;
+  /** Longest line in bytes (default 8 MiB); a longer one fails the file with `INGEST_LINE_TOO_LONG`. */
+  readonly maxLineSize?: number;
   /** An unquoted value read as NULL, e.g. `\N` (PostgreSQL's COPY); quoted values are then never NULL. */
   readonly nullString?: string;
 }

@@ -19,6 +19,9 @@ const Csv = Type.Object(
     encoding: Type.Optional(Type.Union([Type.Literal('utf-8'), Type.Literal('latin-1'), Type.Literal('utf-16')])),
     skipRows: Type.Optional(Type.Integer({ minimum: 0 })),
     nullString: Type.Optional(Type.String()),
+    maxLineSize: Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 536_870_912, description: 'Longest line in bytes (default 8 MiB)' }),
+    ),
   },
   { additionalProperties: false, description: 'CSV parsing; unset fields are detected by the sniffer' },
 );

@@ -18,7 +18,7 @@ export function csvScan(
   item: FileItem,
   load?: { columns: readonly TargetColumn[]; rejectsTable: string; scanTable: string },
 ): string {
-  const csv: CsvOptions & { maxLineSize?: number } = item.options?.csv ?? {};
+  const csv: CsvOptions = item.options?.csv ?? {};
   const maxLineSize = csv.maxLineSize ?? DEFAULT_MAX_LINE_SIZE;
   const options = [
     `compression = ${literal(compressionOf(item))}`,
