@@ -158,7 +158,7 @@ describe('pagination', () => {
         rows.map((r) => Number(r.id)),
         ORDERS.map((o) => o.id),
       );
-      assert.equal(pages, 3);
+      assert.equal(pages, 1, 'the pages of a load are handed over together');
     });
   }
 });

@@ -4,6 +4,7 @@ import { AssayError, defineConnector, UserError, type DiscoveredStream } from '@
 import { HttpClient } from './http-client.ts';
 import { HttpConnectionConfig, httpConnectionUi, type HttpConnection, type HttpEndpoint } from './http-config.ts';
 import { at, fetchPages } from './http-pages.ts';
+import { PageBundler } from './page-bundler.ts';
 
 function endpointOf(config: HttpConnection, name: string): HttpEndpoint {
   const endpoint = config.streams.find((s) => s.name === name);
@@ -73,7 +74,7 @@ export const httpConnector = defineConnector({
         columns: first.value.records.length === 0 ? [] : await ctx.describeFile({ path: sampleFile, format: 'json' }),
         ...(endpoint.incremental === undefined ? {} : { cursorFields: [endpoint.incremental.watermarkField] }),
         sample: first.value.records.slice(0, 5) as Array<Record<string, unknown>>,
-        details: { url: first.value.item.source },
+        details: { url: first.value.source },
       });
     }
     return streams;
@@ -82,13 +83,17 @@ export const httpConnector = defineConnector({
     const endpoint = endpointOf(config, stream.name);
     const client = new HttpClient(config, ctx.signal);
     let watermark = state?.watermark as string | undefined;
+    const pages = new PageBundler(ctx.workDir, endpoint.name);
     for await (const page of fetchPages(client, config, endpoint, ctx.workDir, state)) {
       if (endpoint.incremental !== undefined) {
         for (const record of page.records)
           watermark = later(watermark, at(record, endpoint.incremental.watermarkField));
       }
-      if (page.records.length > 0) yield page.item;
+      const full = await pages.add(page);
+      if (full !== undefined) yield full;
     }
+    const last = await pages.close();
+    if (last !== undefined) yield last;
     yield { kind: 'state', state: endpoint.incremental === undefined ? {} : { watermark: watermark ?? null } };
   },
 });

@@ -1,12 +1,13 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError, type ConnectorState, type FileItem } from '@assay/sdk';
+import { UserError, type ConnectorState } from '@assay/sdk';
 import { describe, type HttpClient, type HttpResponse } from './http-client.ts';
 import type { HttpConnection, HttpEndpoint } from './http-config.ts';
 
-/** A page fetched, kept and understood: its file, its records and where paging goes next. */
+/** A page fetched and kept: where its raw body is, its URL and its records. */
 export interface Page {
-  readonly item: FileItem;
+  readonly rawPath: string;
+  readonly source: string;
   readonly records: readonly unknown[];
 }
 
@@ -26,8 +27,7 @@ export function at(document: unknown, path: string): unknown {
 
 /**
  * Fetches the pages of one endpoint in order, keeping each body exactly as received in `<workDir>/raw/` (the
- * ingest engine keeps those files in landing) and handing each page to the readers with the record selector, so
- * DuckDB, not this code, turns records into rows.
+ * ingest engine keeps those files in landing).
  */
 export async function* fetchPages(
   client: HttpClient,
@@ -69,17 +69,7 @@ export async function* fetchPages(
     const records = recordsOf(document, endpoint.recordSelector, response);
     const path = join(rawDir, `${endpoint.name}-page-${String(number).padStart(6, '0')}.json`);
     await writeFile(path, response.body);
-    yield {
-      item: {
-        kind: 'file',
-        path,
-        format: 'json',
-        options: { json: { recordPath: endpoint.recordSelector } },
-        source: describe(new URL(response.url)),
-        landed: true,
-      },
-      records,
-    };
+    yield { rawPath: path, source: describe(new URL(response.url)), records };
     if (records.length === 0) break;
     if (endpoint.stop?.maxPages !== undefined && number >= endpoint.stop.maxPages) break;
     if (endpoint.stop?.hasMorePath !== undefined && at(document, endpoint.stop.hasMorePath) === false) break;

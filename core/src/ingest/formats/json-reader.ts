@@ -20,21 +20,30 @@ const SAMPLE_RECORDS = 20_000;
 async function loadRecords(connection: DuckDBConnection, item: FileItem, table: string): Promise<void> {
   // The JSON readers spell "none" as "uncompressed".
   const compression = literal(compressionOf(item) === 'none' ? 'uncompressed' : compressionOf(item));
+  const recordPath = item.options?.json?.recordPath;
+  const path =
+    recordPath === undefined || recordPath === '' || recordPath === '$'
+      ? undefined
+      : literal(`$.${recordPath.replace(/^\$\.?/, '')}`);
   if (item.format === 'ndjson') {
-    await connection.run(
-      `CREATE TEMP TABLE ${table} AS SELECT line, raw, ${VALID} AS valid FROM (SELECT row_number() OVER () AS line, raw FROM read_csv(${literal(item.path)}, ` +
-        `columns = {'raw': 'VARCHAR'}, header = false, delim = '\\x1f', quote = '', escape = '', ` +
-        `auto_detect = false, compression = ${compression}, max_line_size = ${DEFAULT_MAX_LINE_SIZE}, ` +
-        `buffer_size = ${DEFAULT_MAX_LINE_SIZE * 4})) WHERE trim(raw) <> ''`,
-    );
+    const lines =
+      `SELECT row_number() OVER () AS line, raw FROM read_csv(${literal(item.path)}, ` +
+      `columns = {'raw': 'VARCHAR'}, header = false, delim = '\\x1f', quote = '', escape = '', ` +
+      `auto_detect = false, compression = ${compression}, max_line_size = ${DEFAULT_MAX_LINE_SIZE}, ` +
+      `buffer_size = ${DEFAULT_MAX_LINE_SIZE * 4})`;
+    // With a record path every line is a document holding an array of records (API pages, one per line).
+    const records =
+      path === undefined
+        ? `SELECT line, raw FROM (${lines}) WHERE trim(raw) <> ''`
+        : `SELECT row_number() OVER () AS line, raw FROM (SELECT unnest(CAST(json_extract(raw, ${path}) AS JSON[]))::VARCHAR AS raw ` +
+          `FROM (${lines}) WHERE json_valid(raw))`;
+    await connection.run(`CREATE TEMP TABLE ${table} AS SELECT line, raw, ${VALID} AS valid FROM (${records})`);
     return;
   }
   const documents =
     `read_json_objects(${literal(item.path)}, format = 'auto', compression = ${compression}, ` +
     'maximum_object_size = 268435456)';
-  const recordPath = item.options?.json?.recordPath;
-  if (recordPath !== undefined && recordPath !== '' && recordPath !== '$') {
-    const path = literal(`$.${recordPath.replace(/^\$\.?/, '')}`);
+  if (path !== undefined) {
     const found = await connection.runAndReadAll(
       `SELECT count(*) FILTER (WHERE json_type(json_extract(json, ${path})) IS DISTINCT FROM 'ARRAY') FROM ${documents}`,
     );
