@@ -54,3 +54,15 @@ export type { Static, TObject, TSchema, UiHints } from './schema.ts';
 export { isSecretSchema, schemaFieldPaths, Secret, SECRET_KEYWORD, Type } from './schema.ts';
 export type { ServiceInstances, ServiceRef, ServiceScope } from './service-ref.ts';
 export { createServiceRef } from './service-ref.ts';
+export type { FileGlob } from './file-sources/file-glob.ts';
+export { compileGlob } from './file-sources/file-glob.ts';
+export type { FileStreamSettings } from './file-sources/file-stream-config.ts';
+export {
+  fileExtension,
+  FileStreamConfig,
+  formatFor,
+  formatOfName,
+  readOptionsFor,
+} from './file-sources/file-stream-config.ts';
+export type { SeenEntry, SeenState } from './file-sources/seen-files.ts';
+export { SEEN_FILES_CAP, SeenFiles } from './file-sources/seen-files.ts';

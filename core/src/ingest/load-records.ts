@@ -61,17 +61,7 @@ export interface LoadRecords {
     startedBy?: string | undefined;
   }): Promise<void>;
   /** Records a load that starts now (a queued one moves to `running`). */
-  start(record: {
-    id: string;
-    workspace: string;
-    connectionId: string;
-    connection: string;
-    stream: string;
-    dataset: string;
-    runId?: string | undefined;
-    startedBy?: string | undefined;
-    stateBefore: ConnectorState | undefined;
-  }): Promise<void>;
+  start(record: Parameters<LoadRecords['queue']>[0] & { stateBefore: ConnectorState | undefined }): Promise<void>;
   finish(
     id: string,
     outcome: LoadCounts & {
@@ -107,30 +97,12 @@ export function createLoadRecords(db: Knex): LoadRecords {
   };
   return {
     async queue(record) {
-      await db('core_ingest_loads').insert({
-        id: record.id,
-        workspace: record.workspace,
-        connection_id: record.connectionId,
-        connection_name: record.connection,
-        stream: record.stream,
-        dataset: record.dataset,
-        status: 'queued',
-        run_id: record.runId ?? null,
-        started_by: record.startedBy ?? null,
-      });
+      await db('core_ingest_loads').insert(insertRow(record, 'queued'));
     },
     async start(record) {
       await db('core_ingest_loads')
         .insert({
-          id: record.id,
-          workspace: record.workspace,
-          connection_id: record.connectionId,
-          connection_name: record.connection,
-          stream: record.stream,
-          dataset: record.dataset,
-          status: 'running',
-          run_id: record.runId ?? null,
-          started_by: record.startedBy ?? null,
+          ...insertRow(record, 'running'),
           state_before: record.stateBefore === undefined ? null : JSON.stringify(record.stateBefore),
         })
         .onConflict('id')
@@ -169,6 +141,23 @@ export function createLoadRecords(db: Knex): LoadRecords {
       if (filter.before !== undefined) query.andWhere('started_at', '<', filter.before);
       return (await query).map(recordOf);
     },
+  };
+}
+
+/** The columns a load record starts with. */
+type NewLoad = Parameters<LoadRecords['queue']>[0];
+
+function insertRow(record: NewLoad, status: 'queued' | 'running') {
+  return {
+    id: record.id,
+    workspace: record.workspace,
+    connection_id: record.connectionId,
+    connection_name: record.connection,
+    stream: record.stream,
+    dataset: record.dataset,
+    status,
+    run_id: record.runId ?? null,
+    started_by: record.startedBy ?? null,
   };
 }
 

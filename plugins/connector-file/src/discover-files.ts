@@ -1,8 +1,8 @@
 import { posix } from 'node:path';
+import { fileExtension, formatOfName } from '@assay/sdk';
 import type { ConnectorContext, DiscoveredColumn, DiscoveredStream } from '@assay/sdk';
 import type { FileConnectionSettings } from './file-connection-config.ts';
 import { resolveFileRoot } from './file-root.ts';
-import { fileExtension, formatOfName } from './file-stream-config.ts';
 import { listFiles } from './list-files.ts';
 import type { ListedFile } from './list-files.ts';
 

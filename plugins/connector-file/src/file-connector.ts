@@ -1,8 +1,7 @@
-import { defineConnector } from '@assay/sdk';
+import { defineConnector, FileStreamConfig } from '@assay/sdk';
 import { checkFileRoot } from './check-file-root.ts';
 import { discoverFiles } from './discover-files.ts';
 import { FileConnectionConfig, fileConnectionUi } from './file-connection-config.ts';
-import { FileStreamConfig } from './file-stream-config.ts';
 import { readFiles } from './read-files.ts';
 
 /** Reads CSV, JSON, NDJSON, Parquet and Excel files from an allowed server directory or a connection's uploads. */

@@ -1,13 +1,16 @@
-import { UserError } from '@assay/sdk';
-import type { ConnectorContext, ConnectorState, FileItem, ReadItem, StreamRequest } from '@assay/sdk';
+import { compileGlob, formatFor, readOptionsFor, SeenFiles, UserError } from '@assay/sdk';
+import type {
+  ConnectorContext,
+  ConnectorState,
+  FileItem,
+  FileStreamSettings,
+  ReadItem,
+  SeenEntry,
+  StreamRequest,
+} from '@assay/sdk';
 import type { FileConnectionSettings } from './file-connection-config.ts';
-import { compileGlob } from './file-glob.ts';
 import { resolveFileRoot } from './file-root.ts';
-import { formatFor, readOptionsFor } from './file-stream-config.ts';
-import type { FileStreamSettings } from './file-stream-config.ts';
 import { listFiles } from './list-files.ts';
-import { SeenFiles } from './seen-files.ts';
-import type { SeenEntry } from './seen-files.ts';
 
 /** A checkpoint follows every this many files, so a huge set commits (and resumes) in steps. */
 export const CHECKPOINT_EVERY_FILES = 100;

@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { fileExtension, formatOfName } from '@assay/sdk';
 import type { ConnectorContext, DiscoveredColumn, DiscoveredStream, FileFormat } from '@assay/sdk';
 import { downloadObject } from './download-object.ts';
 import { listObjects } from './list-objects.ts';
 import type { ListedObject } from './list-objects.ts';
-import { fileExtension, formatOfName } from './object-stream-config.ts';
 import { createS3Client } from './s3-client.ts';
 import { keyPrefixOf, s3Url } from './s3-connection-config.ts';
 import type { S3ConnectionSettings } from './s3-connection-config.ts';

@@ -1,17 +1,20 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '@assay/sdk';
-import type { ConnectorContext, ConnectorState, FileFormat, ReadItem, StreamRequest } from '@assay/sdk';
+import { compileGlob, formatFor, readOptionsFor, SeenFiles, UserError } from '@assay/sdk';
+import type {
+  ConnectorContext,
+  ConnectorState,
+  FileFormat,
+  FileStreamSettings,
+  ReadItem,
+  StreamRequest,
+} from '@assay/sdk';
 import { downloadObject } from './download-object.ts';
 import { listObjects } from './list-objects.ts';
 import type { ListedObject } from './list-objects.ts';
-import { compileGlob } from './object-glob.ts';
-import { formatFor, readOptionsFor } from './object-stream-config.ts';
-import type { ObjectStreamSettings } from './object-stream-config.ts';
 import { createS3Client } from './s3-client.ts';
 import { keyPrefixOf, s3Url } from './s3-connection-config.ts';
 import type { S3ConnectionSettings } from './s3-connection-config.ts';
-import { SeenObjects } from './seen-objects.ts';
 
 /** A checkpoint follows every this many objects... */
 export const CHECKPOINT_EVERY_OBJECTS = 100;
@@ -27,7 +30,7 @@ export const CHECKPOINT_EVERY_BYTES = 1024 ** 3;
 export async function* readObjects(
   ctx: ConnectorContext,
   config: S3ConnectionSettings,
-  stream: StreamRequest<ObjectStreamSettings>,
+  stream: StreamRequest<FileStreamSettings>,
   state: ConnectorState | undefined,
 ): AsyncGenerator<ReadItem> {
   const settings = stream.config;
@@ -39,7 +42,7 @@ export async function* readObjects(
   }
   const glob = compileGlob(settings.glob);
   const client = createS3Client(config);
-  const seen = new SeenObjects(state);
+  const seen = new SeenFiles(state);
   const directory = join(ctx.workDir, 'objects');
   const listing = listObjects(client, {
     bucket: config.bucket,

@@ -210,7 +210,7 @@ describe('s3 connector read', () => {
     await put(config, 'notes.txt', 'hello');
     await assert.rejects(read(config, '*'), { code: 'FILE_FORMAT_UNKNOWN', message: /notes\.txt/ });
     await assert.rejects(read(config, '../*.csv'), { code: 'FILE_GLOB_INVALID' });
-    await assert.rejects(read(config, '*.csv', { cursor: 1 }), { code: 'S3_STATE_INVALID' });
+    await assert.rejects(read(config, '*.csv', { cursor: 1 }), { code: 'FILE_STATE_INVALID' });
   });
 
   test('an abort stops the read and leaves no partial download', async () => {

@@ -1,7 +1,6 @@
-import { defineConnector } from '@assay/sdk';
+import { defineConnector, FileStreamConfig } from '@assay/sdk';
 import { checkBucket } from './check-bucket.ts';
 import { discoverObjects } from './discover-objects.ts';
-import { ObjectStreamConfig } from './object-stream-config.ts';
 import { readObjects } from './read-objects.ts';
 import { S3ConnectionConfig, s3ConnectionUi } from './s3-connection-config.ts';
 
@@ -13,7 +12,7 @@ export const s3Connector = defineConnector({
   description: 'CSV, JSON, NDJSON, Parquet and Excel objects matching a glob, each new or changed object loaded once',
   config: S3ConnectionConfig,
   ui: s3ConnectionUi,
-  streamConfig: ObjectStreamConfig,
+  streamConfig: FileStreamConfig,
   streamUi: {
     order: ['glob', 'format', 'compression', 'csv', 'xlsx'],
     placeholders: { glob: 'sales/*.csv.gz' },

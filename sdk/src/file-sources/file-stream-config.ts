@@ -1,5 +1,6 @@
-import { Type, UserError } from '@assay/sdk';
-import type { FileFormat, FileReadOptions, Static } from '@assay/sdk';
+import type { FileFormat, FileReadOptions } from '../connector.ts';
+import { UserError } from '../errors.ts';
+import { Type, type Static } from '../schema.ts';
 
 const Format = Type.Union(
   [Type.Literal('csv'), Type.Literal('json'), Type.Literal('ndjson'), Type.Literal('parquet'), Type.Literal('xlsx')],
@@ -34,12 +35,15 @@ const Xlsx = Type.Object(
   { additionalProperties: false, description: 'Which part of the workbook holds the table' },
 );
 
-/** Per-stream settings: which files (a glob relative to the root) and how to read them. */
+/**
+ * Per-stream settings of a file-based connector (local directories, buckets): which files, as a glob relative to
+ * the connection's root or prefix, and how to read them.
+ */
 export const FileStreamConfig = Type.Object(
   {
     glob: Type.String({
       minLength: 1,
-      description: 'Files to read, relative to the root, e.g. `sales/*.csv.gz` or `**/*.parquet`',
+      description: 'Files to read, relative to the root or prefix, e.g. `sales/*.csv.gz` or `**/*.parquet`',
     }),
     format: Type.Optional(Format),
     csv: Type.Optional(Csv),

@@ -1,8 +1,12 @@
-import { UserError } from '@assay/sdk';
-import type { ConnectorState } from '@assay/sdk';
+import type { ConnectorState } from '../connector.ts';
+import { UserError } from '../errors.ts';
 
-/** What is remembered of a file: `[size, modified epoch ms]`. */
-export type SeenEntry = readonly [size: number, modified: number];
+/**
+ * What is remembered of a file: `[size, modified epoch ms]`, or `[size, modified, etag]` where the store has a
+ * content tag (S3): then size and tag decide whether it changed, so a re-upload of the same bytes is not read again.
+ */
+export type SeenEntry =
+  readonly [size: number, modified: number] | readonly [size: number, modified: number, etag: string];
 
 // A type alias, not an interface, so that it is assignable to ConnectorState.
 /** The stream state: seen files by relative path, and the watermark below which forgotten files count as seen. */
@@ -18,7 +22,7 @@ export const SEEN_FILES_CAP = 50_000;
 
 /**
  * New-file detection across loads. A file is new when its path is not remembered, or when its size or
- * modification time differ from what was remembered (a rewritten file is read again). The final state keeps only
+ * modification time (or content tag) differ from what was remembered (a rewritten file is read again). The final state keeps only
  * files that were listed this time, so deleted files are forgotten; beyond {@link SEEN_FILES_CAP} the oldest are
  * forgotten and `forgottenBefore` rises to their newest time, so state stays bounded.
  */
@@ -44,7 +48,8 @@ export class SeenFiles {
   /** True when the file must be read; an unchanged file is remembered as listed. */
   isNew(path: string, entry: SeenEntry): boolean {
     const seen = this.#previous.get(path);
-    if (seen !== undefined && seen[0] === entry[0] && seen[1] === entry[1]) {
+    const unchanged = entry[2] === undefined ? seen?.[1] === entry[1] : seen?.[2] === entry[2];
+    if (seen !== undefined && seen[0] === entry[0] && unchanged) {
       this.#listed.set(path, seen);
       return false;
     }
@@ -99,7 +104,11 @@ function parseState(state: ConnectorState | undefined): { files: Record<string, 
     typeof files === 'object' &&
     files !== null &&
     Object.values(files).every(
-      (entry) => Array.isArray(entry) && typeof entry[0] === 'number' && typeof entry[1] === 'number',
+      (entry) =>
+        Array.isArray(entry) &&
+        typeof entry[0] === 'number' &&
+        typeof entry[1] === 'number' &&
+        (entry[2] === undefined || typeof entry[2] === 'string'),
     ) &&
     (forgottenBefore === undefined || typeof forgottenBefore === 'number');
   if (!valid) {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { UserError } from '@assay/sdk';
+import { UserError } from '../errors.ts';
 import picomatch from 'picomatch';
 
 /** A compiled stream glob: the directory listing can start at, and the test for relative paths below the root. */
@@ -13,13 +13,13 @@ export interface FileGlob {
 /**
  * Compiles a glob relative to a root (picomatch syntax; `*` does not match dot files).
  *
- * @throws UserError `FILE_GLOB_INVALID` for an absolute glob or one with `.`/`..` segments, which would leave the root.
+ * @throws UserError `FILE_GLOB_INVALID` for an absolute glob or one with `.`/`..` segments, which would leave it.
  */
 export function compileGlob(glob: string): FileGlob {
   const segments = glob.split('/');
   if (glob.startsWith('/') || glob.includes('\\') || segments.some((part) => part === '..' || part === '.')) {
     throw new UserError(
-      `Glob "${glob}" must be relative to the root, use "/" as separator and have no "." or ".." segments`,
+      `Glob "${glob}" must be relative to the root or prefix, use "/" as separator and have no "." or ".." segments`,
       { code: 'FILE_GLOB_INVALID', details: { glob } },
     );
   }
