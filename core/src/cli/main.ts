@@ -27,8 +27,8 @@ Commands:
       Manages plugins: list [--json], add <npm-spec|./plugin.tgz>, remove <name>,
       enable|disable <id> --workspace <ws>. Added plugins load at the next start.
   ${tableUsage}
-  ${connectionUsage.replace(/\n/g, '\n  ')}
-  ${ingestUsage.replace(/\n/g, '\n  ')}
+  ${connectionUsage}
+  ${ingestUsage}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   assay version [--json]

@@ -8,11 +8,13 @@ import { startPlatform, type Platform } from '../platform/platform.ts';
  * HTTP and no queue work, so the command runs only what it was asked to. Stopped afterwards whatever happens.
  */
 export async function withPlatform<T>(config: AssayConfig, work: (platform: Platform) => Promise<T>): Promise<T> {
+  // On a terminal the command's own output matters: the platform logs warnings and errors unless asked for more.
+  const logLevel = process.env.LOG_LEVEL === undefined && config.logLevel === 'info' ? 'warn' : config.logLevel;
   const platform = await startPlatform({
     config,
     role: 'worker',
     works: false,
-    logger: createLogger(config, 'cli', 2),
+    logger: createLogger({ logLevel }, 'cli', 2),
   });
   try {
     return await work(platform);
