@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import {
   AssayError,
   InputError,
@@ -270,7 +270,15 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
           await checkpoint(item.state);
           continue;
         }
-        await stageItem(item, planner, stager, changes, landing, counts, openSession);
+        await stageItem(item, {
+          planner,
+          stager,
+          changes,
+          landing,
+          counts,
+          session: openSession,
+          workDir: ctx.workDir,
+        });
       }
       await checkpoint(state);
       return await finish('succeeded');
@@ -303,20 +311,26 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
     return previous.schema_version + (changes.some((c) => c.change === 'added') ? 1 : 0);
   }
 
+  /** Counts an item, keeps its raw file, fits its columns to the table and stages its rows. */
   async function stageItem(
     item: DataItem,
-    planner: ColumnPlanner,
-    stager: SegmentStager,
-    changes: SchemaChange[],
-    landing: LandingKeeper,
-    counts: LoadCounts,
-    session: IngestSession,
+    load: {
+      planner: ColumnPlanner;
+      stager: SegmentStager;
+      changes: SchemaChange[];
+      landing: LandingKeeper;
+      counts: LoadCounts;
+      session: IngestSession;
+      /** The connector's work directory: files in it belong to this load. */
+      workDir: string;
+    },
   ): Promise<void> {
+    const { planner, stager, changes, landing, counts, session, workDir } = load;
     const source = item.kind === 'file' ? item.source : (item.source ?? 'batch');
     if (item.kind === 'file') {
       counts.files += 1;
       counts.bytes += (await stat(item.path)).size;
-      if (item.landed !== true) landing.keep(item.path);
+      if (item.landed !== true) landing.keep(item.path, { owned: isInside(item.path, workDir) });
     } else {
       counts.bytes += batchBytes(item.batch);
     }
@@ -461,6 +475,11 @@ async function snapshotOrUndefined(table: LakeTable): Promise<DeltaSnapshot | un
 
 function columnsOf(snapshot: DeltaSnapshot): Array<{ name: string; type: string }> {
   return snapshot.schema.fields.map((field) => ({ name: field.name, type: duckdbType(field.type) }));
+}
+
+function isInside(path: string, directory: string): boolean {
+  const rel = relative(directory, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 function batchBytes(batch: { data?: { byteLength?: number } }): number {

@@ -1,5 +1,5 @@
-import { readdir } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { link, mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Knex } from 'knex';
 import type { Logger } from '@assay/sdk';
 import type { LakeStorage } from '../lake/storage/lake-storage.ts';
@@ -36,12 +36,27 @@ export class LandingKeeper {
     return this.#count;
   }
 
-  /** Keeps a local file under a numbered name (two sources may share a base name). */
-  keep(localPath: string): void {
+  /**
+   * Keeps a local file under a numbered name (two sources may share a base name). A file the load owns (a download
+   * or export in its work directory) is hard-linked into a local lake instead of copied when the file system allows:
+   * nobody else writes to it, so the link stays exactly what was received.
+   */
+  keep(localPath: string, options: { owned: boolean }): void {
     if (this.#kept.has(localPath)) return;
     this.#kept.add(localPath);
     const name = `${String(++this.#count).padStart(6, '0')}-${basename(localPath)}`;
-    this.#pending.push(this.#storage.writeFromFile(`${this.#prefix}${name}`, localPath));
+    this.#put(`${this.#prefix}${name}`, localPath, options.owned);
+  }
+
+  #put(target: string, localPath: string, owned: boolean): void {
+    const local = owned ? this.#storage.localPath(target) : undefined;
+    this.#pending.push(
+      local === undefined
+        ? this.#storage.writeFromFile(target, localPath)
+        : mkdir(dirname(local), { recursive: true })
+            .then(() => link(localPath, local))
+            .catch(() => this.#storage.writeFromFile(target, localPath)),
+    );
   }
 
   /** Keeps every file below `<workDir>/raw/` not kept yet, under its relative path. */
@@ -53,7 +68,7 @@ export class LandingKeeper {
       if (!entry.isFile() || this.#kept.has(path)) continue;
       this.#kept.add(path);
       this.#count++;
-      this.#pending.push(this.#storage.writeFromFile(`${this.#prefix}${RAW_DIRECTORY}/${relative(root, path)}`, path));
+      this.#put(`${this.#prefix}${RAW_DIRECTORY}/${relative(root, path)}`, path, true);
     }
   }
 
