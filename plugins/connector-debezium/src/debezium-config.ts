@@ -8,6 +8,11 @@ const Transport = Type.Union([
       stream: Type.String({ minLength: 1, description: 'The JetStream stream the events are in' }),
       consumer: Type.String({ pattern: '^[A-Za-z0-9_-]+$', description: 'Durable consumer name (created if missing)' }),
       filterSubject: Type.Optional(Type.String()),
+      ackWaitMs: Type.Integer({
+        minimum: 1000,
+        default: 300_000,
+        description: 'How long JetStream waits for an ack before redelivering (set when the consumer is created)',
+      }),
       user: Type.Optional(Type.String()),
       password: Type.Optional(Secret()),
       token: Type.Optional(Secret()),
@@ -45,7 +50,13 @@ export type DebeziumConnection = Static<typeof DebeziumConnectionConfig>;
 export const DebeziumStreamConfig = Type.Object(
   {
     idleMs: Type.Integer({ minimum: 50, default: 1000, description: 'A load ends when no event came for this long' }),
-    maxEvents: Type.Integer({ minimum: 1, maximum: 100_000, default: 50_000 }),
+    maxEvents: Type.Integer({
+      minimum: 1,
+      maximum: 50_000,
+      default: 10_000,
+      description:
+        'A load ends after this many events (also the RabbitMQ prefetch: every event stays unacked until the commit)',
+    }),
   },
   { additionalProperties: false },
 );

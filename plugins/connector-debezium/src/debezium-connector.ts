@@ -1,7 +1,8 @@
 import { CHANGE_LOG_COLUMNS, changeLogBatch, defineConnector, type ChangeLogRow } from '@assay/sdk';
+import { checkTransport } from './debezium-check.ts';
 import { DebeziumConnectionConfig, DebeziumStreamConfig } from './debezium-config.ts';
 import { parseEvent } from './debezium-event.ts';
-import { receive } from './transports.ts';
+import { receive } from './receive.ts';
 
 const BATCH_ROWS = 10_000;
 
@@ -14,16 +15,7 @@ export const debeziumConnector = defineConnector({
   config: DebeziumConnectionConfig,
   streamConfig: DebeziumStreamConfig,
   produces: 'changes',
-  async check(ctx, config) {
-    try {
-      const received = await receive(config, { idleMs: 50, maxEvents: 1 }, undefined, ctx.signal, ctx.uploadsDir);
-      await received.close();
-      return { ok: true, message: `reached the ${config.transport.type} transport` };
-    } catch (error) {
-      const err = error as { code?: string; message: string };
-      return { ok: false, code: err.code ?? 'CHECK_FAILED', message: err.message };
-    }
-  },
+  check: (ctx, config) => checkTransport(config, ctx.uploadsDir),
   async discover() {
     return [{ name: 'changes', columns: CHANGE_LOG_COLUMNS, details: { shape: 'change log' } }];
   },
@@ -31,33 +23,30 @@ export const debeziumConnector = defineConnector({
     const received = await receive(config, stream.config, state, ctx.signal, ctx.uploadsDir);
     let acknowledged = false;
     try {
-      const rows: ChangeLogRow[] = [];
-      let tombstones = 0;
-      let skipped = 0;
-      let malformed = 0;
+      let rows: ChangeLogRow[] = [];
+      const counts = { events: received.messages.length, tombstones: 0, skipped: 0, malformed: 0 };
+      const source = `debezium:${config.transport.type}`;
       for (const message of received.messages) {
         const parsed = parseEvent(message.body, message.position);
-        if (parsed.kind === 'tombstone') tombstones++;
-        else if (parsed.kind === 'skipped') skipped++;
+        if (parsed.kind === 'tombstone') counts.tombstones++;
+        else if (parsed.kind === 'skipped') counts.skipped++;
         else {
-          if (parsed.row.op === null) malformed++;
+          if (parsed.row.op === null) counts.malformed++;
           rows.push(parsed.row);
+          if (rows.length >= BATCH_ROWS) {
+            yield { kind: 'batch', batch: changeLogBatch(rows), source };
+            rows = [];
+          }
         }
       }
-      if (malformed > 0) {
+      if (rows.length > 0) yield { kind: 'batch', batch: changeLogBatch(rows), source };
+      if (counts.malformed > 0) {
         ctx.log.warn(
-          { malformed, code: 'DEBEZIUM_EVENT_MALFORMED' },
-          'events that are not Debezium changes kept with op NULL',
+          { malformed: counts.malformed, code: 'DEBEZIUM_EVENT_MALFORMED' },
+          'events that are not Debezium changes were kept as rows with op NULL and the raw text in "after"',
         );
       }
-      ctx.log.info({ events: received.messages.length, tombstones, skipped }, 'received change events');
-      for (let i = 0; i < rows.length; i += BATCH_ROWS) {
-        yield {
-          kind: 'batch',
-          batch: changeLogBatch(rows.slice(i, i + BATCH_ROWS)),
-          source: `debezium:${config.transport.type}`,
-        };
-      }
+      ctx.log.info({ ...counts, duplicates: received.duplicates }, 'received change events');
       yield { kind: 'state', state: received.state };
       // Reached only after the ingest engine committed the rows and the state.
       await received.acknowledge();

@@ -64,14 +64,22 @@ function unwrap(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The source's own position when the event has one, followed by the transport's order:
+ * PostgreSQL `source.lsn` as 16 hex digits (as connector-postgres-cdc writes it), MySQL `file:pos:row`, SQL Server
+ * `change_lsn`; otherwise the transport's order alone.
+ */
 function positionOf(source: Record<string, unknown>, transportPosition: string): string {
-  const pad = (value: unknown, width = 20) => String(value).padStart(width, '0');
-  if (source.lsn !== undefined && source.lsn !== null) return `lsn:${pad(source.lsn)}:${transportPosition}`;
-  if (source.file !== undefined && source.pos !== undefined) {
-    return `binlog:${String(source.file)}:${pad(source.pos)}:${pad(source.row ?? 0, 6)}:${transportPosition}`;
+  const pad = (value: unknown, width: number) => String(value).padStart(width, '0');
+  const lsn = source.lsn;
+  if ((typeof lsn === 'number' || typeof lsn === 'string') && /^\d+$/.test(String(lsn))) {
+    return `${BigInt(lsn).toString(16).toUpperCase().padStart(16, '0')}:${transportPosition}`;
   }
-  if (source.change_lsn !== undefined) return `mssql:${String(source.change_lsn)}:${transportPosition}`;
-  return `seq:${transportPosition}`;
+  if (source.file !== undefined && source.pos !== undefined) {
+    return `${String(source.file)}:${pad(source.pos, 20)}:${pad(source.row ?? 0, 6)}:${transportPosition}`;
+  }
+  if (typeof source.change_lsn === 'string') return `${source.change_lsn}:${transportPosition}`;
+  return transportPosition;
 }
 
 function tableOf(source: Record<string, unknown>): string | null {
@@ -83,7 +91,7 @@ function tableOf(source: Record<string, unknown>): string | null {
 function malformed(text: string, transportPosition: string): ChangeLogRow {
   return {
     op: null,
-    sourcePosition: `seq:${transportPosition}`,
+    sourcePosition: transportPosition,
     eventTime: null,
     sourceTable: null,
     txId: null,

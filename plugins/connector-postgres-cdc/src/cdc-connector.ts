@@ -1,5 +1,6 @@
 import { CHANGE_LOG_COLUMNS, defineConnector } from '@assay/sdk';
-import { connect, diagnose, readError } from './cdc-client.ts';
+import { describeTable } from './cdc-catalog.ts';
+import { connect, diagnose, qualified, readError } from './cdc-client.ts';
 import { CdcConnectionConfig, cdcConnectionUi, CdcStreamConfig } from './cdc-config.ts';
 import { readChanges } from './cdc-read.ts';
 
@@ -13,35 +14,44 @@ export const postgresCdcConnector = defineConnector({
   streamConfig: CdcStreamConfig,
   produces: 'changes',
   async check(_ctx, config) {
+    const where = `${config.host}:${config.port}/${config.database}`;
     try {
       const client = await connect(config);
+      let version: string;
       try {
         const settings = await client.query<{ wal_level: string; replication: boolean; version: string }>(
           `SELECT current_setting('wal_level') AS wal_level, current_setting('server_version') AS version,
                   (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS replication`,
         );
-        const { wal_level: walLevel, replication, version } = settings.rows[0]!;
+        const { wal_level: walLevel, replication } = settings.rows[0]!;
+        version = settings.rows[0]!.version;
         if (walLevel !== 'logical') {
           return {
             ok: false,
             code: 'WAL_LEVEL_NOT_LOGICAL',
-            message: `wal_level is "${walLevel}": set wal_level = logical in postgresql.conf and restart PostgreSQL`,
+            message:
+              `${where} runs with wal_level = ${walLevel}: logical replication needs wal_level = logical ` +
+              `(ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)`,
           };
         }
         if (!replication) {
           return {
             ok: false,
             code: 'REPLICATION_NOT_PERMITTED',
-            message: `${config.user} lacks the REPLICATION attribute: ALTER ROLE ${config.user} REPLICATION`,
+            message: `${config.user} may not replicate on ${where}: ALTER ROLE ${config.user} REPLICATION`,
           };
         }
-        return {
-          ok: true,
-          message: `connected to ${config.host}:${config.port}/${config.database} (PostgreSQL ${version}, wal_level logical)`,
-        };
       } finally {
         await client.end().catch(() => undefined);
       }
+      // pg_hba.conf may still refuse replication connections: try one.
+      const replication = await connect(config, true);
+      await replication.query('IDENTIFY_SYSTEM');
+      await replication.end().catch(() => undefined);
+      return {
+        ok: true,
+        message: `connected to ${where} as ${config.user} (PostgreSQL ${version}): logical replication is available`,
+      };
     } catch (error) {
       return { ok: false, ...diagnose(error, config) };
     }
@@ -51,12 +61,18 @@ export const postgresCdcConnector = defineConnector({
       throw readError(error, config);
     });
     try {
-      const tables = await client.query<{ name: string }>(
-        `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
-          ORDER BY 1`,
-      );
-      return tables.rows.map((t) => ({ name: t.name, columns: CHANGE_LOG_COLUMNS, details: { shape: 'change log' } }));
+      const streams = [];
+      for (const name of config.tables.map(qualified)) {
+        const table = await describeTable(client, name);
+        streams.push({
+          name,
+          columns: CHANGE_LOG_COLUMNS,
+          details: { shape: 'change log', columns: table.columns, keyColumns: table.keyColumns },
+        });
+      }
+      return streams;
+    } catch (error) {
+      throw readError(error, config);
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -2,6 +2,8 @@ import { definePlugin } from '@assay/sdk';
 import { postgresCdcConnector } from './cdc-connector.ts';
 
 export { postgresCdcConnector } from './cdc-connector.ts';
+export { dropCapture } from './cdc-drop.ts';
+export type { CdcConnection, CdcStream } from './cdc-config.ts';
 
 export default definePlugin({
   id: 'connector-postgres-cdc',
