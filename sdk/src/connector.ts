@@ -17,7 +17,7 @@ export interface CsvOptions {
   readonly encoding?: 'utf-8' | 'latin-1' | 'utf-16';
   /** Lines to skip before the header. */
   readonly skipRows?: number;
-  /** Longest line in bytes (default 8 MiB); a longer one fails the file with `INGEST_LINE_TOO_LONG`. */
+  /** Longest line in bytes (default 16 MiB); a longer line is rejected as `LINE_TOO_LONG`, the rest of the file loads. */
   readonly maxLineSize?: number;
   /** An unquoted value read as NULL, e.g. `\N` (PostgreSQL's COPY); quoted values are then never NULL. */
   readonly nullString?: string;

@@ -20,7 +20,7 @@ const Csv = Type.Object(
     skipRows: Type.Optional(Type.Integer({ minimum: 0 })),
     nullString: Type.Optional(Type.String()),
     maxLineSize: Type.Optional(
-      Type.Integer({ minimum: 1024, maximum: 536_870_912, description: 'Longest line in bytes (default 8 MiB)' }),
+      Type.Integer({ minimum: 1024, maximum: 536_870_912, description: 'Longest line in bytes (default 16 MiB)' }),
     ),
   },
   { additionalProperties: false, description: 'CSV parsing; unset fields are detected by the sniffer' },

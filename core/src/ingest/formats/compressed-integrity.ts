@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
@@ -32,5 +33,26 @@ export async function verifyCompressed(item: FileItem): Promise<void> {
         'nothing of it was loaded',
       { code: 'INGEST_FILE_CORRUPT', details: { source: item.source }, cause: error },
     );
+  }
+}
+
+/**
+ * True when the file holds no bytes once decompressed (a 0-byte drop, an export of an empty table): such a file is
+ * read as zero rows, not as an error. A damaged archive is not empty; its error comes from {@link verifyCompressed}.
+ */
+export async function isEmptyFile(item: FileItem): Promise<boolean> {
+  if ((await stat(item.path)).size === 0) return true;
+  const compression = compressionOf(item);
+  if (compression === 'none') return false;
+  const file = createReadStream(item.path);
+  const stream = file.pipe(compression === 'gzip' ? createGunzip() : createZstdDecompress());
+  try {
+    for await (const chunk of stream) if ((chunk as Buffer).length > 0) return false;
+    return true;
+  } catch {
+    return false;
+  } finally {
+    stream.destroy();
+    file.destroy();
   }
 }

@@ -1,87 +1,68 @@
-import type { CsvOptions, DiscoveredColumn, FileItem } from '@assay/sdk';
+import { UserError, type DiscoveredColumn, type FileItem } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { compressionOf, verifyCompressed } from './compressed-integrity.ts';
-import { REJECTS_TABLE, type ItemRelation, type TargetColumn } from './item-relation.ts';
+import { isEmptyFile, verifyCompressed } from './compressed-integrity.ts';
+import { csvOptionArgs, dialectArgs, maxLineSizeOf, sniffCsv } from './csv-dialect.ts';
+import { csvRejectsInsert } from './csv-rejects.ts';
+import { emptyRelation, requireColumns } from './item-columns.ts';
+import type { ItemRelation, TargetColumn } from './item-relation.ts';
 import { literal, quote, uniqueName } from './sql-names.ts';
 
-/** Longest CSV line read by default (8 MiB); `csv.maxLineSize` raises it for files that really have such rows. */
-export const DEFAULT_MAX_LINE_SIZE = 8 * 1024 * 1024;
+export { DEFAULT_MAX_LINE_SIZE } from './csv-dialect.ts';
 
-const ENCODINGS: Readonly<Record<NonNullable<CsvOptions['encoding']>, string>> = {
-  'utf-8': 'utf-8',
-  'latin-1': 'latin-1',
-  'utf-16': 'utf-16',
-};
-
-/** `read_csv(…)` with the item's options, and typed columns plus rejects when loading. */
-export function csvScan(
-  item: FileItem,
-  load?: { columns: readonly TargetColumn[]; rejectsTable: string; scanTable: string },
-): string {
-  const csv: CsvOptions = item.options?.csv ?? {};
-  const maxLineSize = csv.maxLineSize ?? DEFAULT_MAX_LINE_SIZE;
-  const options = [
-    `compression = ${literal(compressionOf(item))}`,
-    `max_line_size = ${maxLineSize}`,
-    `buffer_size = ${Math.max(maxLineSize * 2, 32 * 1024 * 1024)}`,
-    ...(csv.delimiter === undefined ? [] : [`delim = ${literal(csv.delimiter)}`]),
-    ...(csv.quote === undefined ? [] : [`quote = ${literal(csv.quote)}`]),
-    ...(csv.escape === undefined ? [] : [`escape = ${literal(csv.escape)}`]),
-    ...(csv.header === undefined ? [] : [`header = ${csv.header}`]),
-    ...(csv.encoding === undefined ? [] : [`encoding = ${literal(ENCODINGS[csv.encoding])}`]),
-    ...(csv.skipRows === undefined ? [] : [`skip = ${csv.skipRows}`]),
-    // A quoted value is text even when it spells the NULL marker (COPY quotes a "\N" that is data).
-    ...(csv.nullString === undefined ? [] : [`nullstr = ${literal(csv.nullString)}`, 'allow_quoted_nulls = false']),
-  ];
-  if (load !== undefined) {
-    options.push(
-      `columns = {${load.columns.map((c) => `${literal(c.name)}: ${literal(c.type)}`).join(', ')}}`,
-      'store_rejects = true',
-      `rejects_table = ${literal(load.rejectsTable)}`,
-      `rejects_scan = ${literal(load.scanTable)}`,
-      // A header the file has is read as such even though the columns are given.
-      ...(csv.header === undefined ? ['header = true'] : []),
-    );
-  }
-  return `read_csv(${literal(item.path)}, ${options.join(', ')})`;
-}
-
-/** Columns as DuckDB's sniffer sees them (or as the item declares them). */
+/**
+ * Columns as DuckDB's sniffer sees them (or as the item declares them). A header-less file's columns are named as
+ * DuckDB names them: `column0`, `column1`… (`column00`, `column01`… when there are ten or more). A file with no
+ * bytes (after decompression) has no columns and loads as zero rows.
+ */
 export async function describeCsv(connection: DuckDBConnection, item: FileItem): Promise<DiscoveredColumn[]> {
   if (item.columns !== undefined) return [...item.columns];
-  const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${csvScan(item)}`);
-  return reader.getRowObjectsJson().map((row) => ({
-    name: String(row.column_name),
-    type: String(row.column_type),
-    nullable: true,
-  }));
+  if (await isEmptyFile(item)) return [];
+  return (await sniffCsv(connection, item)).columns;
 }
 
 /**
- * One typed `read_csv` pass: DuckDB parses and casts and sets aside the lines that do not fit (cast errors, too
- * many or too few fields, unquoted values, bad encoding) in its rejects tables, which `finish()` moves to the
- * session's rejects table with the raw line.
+ * One typed `read_csv` pass with the sniffed dialect pinned (no second sniff, no text staging): DuckDB parses and
+ * casts and sets aside the lines that do not fit (cast errors, too many or too few fields, unterminated quotes,
+ * bad encoding, over-long lines) in its rejects tables, which `finish()` moves to the session's rejects table with
+ * the raw line. Every file column is declared (DuckDB maps `columns` by position), those not requested as VARCHAR
+ * so they never reject a line; only the requested ones are selected.
  */
 export async function openCsv(
   connection: DuckDBConnection,
   item: FileItem,
   columns: readonly TargetColumn[],
 ): Promise<ItemRelation> {
-  const rejectsTable = uniqueName('csv_rejects');
-  const scanTable = uniqueName('csv_scans');
   const integrity = verifyCompressed(item);
   // A rejection reported before finish() is awaited must not surface as an unhandled one.
   integrity.catch(() => undefined);
-  // The file's own columns in its order: DuckDB maps given types by position, so every column is declared.
-  const fileColumns = await describeCsv(connection, { ...item, columns: undefined } as FileItem).catch(() => undefined);
+  let fileColumns: readonly DiscoveredColumn[];
+  let dialectSql: string[];
+  try {
+    if (await isEmptyFile(item)) return emptyRelation(columns, () => integrity);
+    const dialect = await sniffCsv(connection, item);
+    fileColumns = item.columns ?? dialect.columns;
+    if (item.columns !== undefined && item.columns.length !== dialect.columns.length) {
+      throw new UserError(
+        `${item.source} has ${dialect.columns.length} columns per line, but its reader declares ` +
+          `${item.columns.length} (${item.columns.map((c) => c.name).join(', ')})`,
+        { code: 'INGEST_COLUMNS_MISMATCH', details: { source: item.source } },
+      );
+    }
+    dialectSql = dialectArgs(dialect);
+  } catch (error) {
+    // A damaged archive makes the sniffer fail in odd ways: name the damage instead.
+    await integrity;
+    throw error;
+  }
+  requireColumns(item.source, fileColumns, columns);
   const byName = new Map(columns.map((c) => [c.name, c.type]));
-  // When the sniffer cannot make out the header (a damaged file), the requested columns are taken as the file's.
-  const sniffedAll = fileColumns !== undefined && columns.every((c) => fileColumns.some((f) => f.name === c.name));
-  const declared =
-    !sniffedAll || item.columns !== undefined
-      ? columns
-      : fileColumns.map((c) => ({ name: c.name, type: byName.get(c.name) ?? 'VARCHAR' }));
-  const scan = csvScan(item, { columns: declared, rejectsTable, scanTable });
+  const declared = fileColumns.map((c) => ({ name: c.name, type: byName.get(c.name) ?? 'VARCHAR' }));
+  const rejectsTable = uniqueName('csv_rejects');
+  const scanTable = uniqueName('csv_scans');
+  const scan =
+    `read_csv(${literal(item.path)}, ${[...csvOptionArgs(item), ...dialectSql].join(', ')}, ` +
+    `columns = {${declared.map((c) => `${literal(c.name)}: ${literal(c.type)}`).join(', ')}}, ` +
+    `store_rejects = true, rejects_table = ${literal(rejectsTable)}, rejects_scan = ${literal(scanTable)})`;
   return {
     sql: `SELECT ${columns.map((c) => quote(c.name)).join(', ')} FROM ${scan}`,
     async finish() {
@@ -90,10 +71,11 @@ export async function openCsv(
         `SELECT count(*) FROM duckdb_tables() WHERE table_name = ${literal(rejectsTable)}`,
       );
       if (Number(exists.getRows()[0]?.[0] ?? 0) === 0) return { rejected: 0 };
-      const result = await connection.run(
-        `INSERT INTO ${REJECTS_TABLE} SELECT ${literal(item.source)}, line, column_name, ` +
-          `replace(error_type, ' ', '_'), error_message, csv_line FROM ${rejectsTable}`,
-      );
+      const insert = csvRejectsInsert(rejectsTable, item.source, columns, {
+        maxLineSize: maxLineSizeOf(item),
+        encoding: item.options?.csv?.encoding ?? 'utf-8',
+      });
+      const result = await connection.run(insert);
       return { rejected: Number(result.rowsChanged) };
     },
     async release() {

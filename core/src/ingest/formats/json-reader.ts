@@ -2,7 +2,7 @@ import { UserError, type DiscoveredColumn, type FileItem } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { castRelation } from './cast-relation.ts';
 import { compressionOf, verifyCompressed } from './compressed-integrity.ts';
-import { DEFAULT_MAX_LINE_SIZE } from './csv-reader.ts';
+import { DEFAULT_MAX_LINE_SIZE } from './csv-dialect.ts';
 import type { ItemRelation, TargetColumn } from './item-relation.ts';
 import { literal, uniqueName } from './sql-names.ts';
 
@@ -13,9 +13,9 @@ const VALID = `CASE WHEN json_valid(raw) THEN json_type(raw) = 'OBJECT' ELSE fal
 const SAMPLE_RECORDS = 20_000;
 
 /**
- * The records of a JSON file as one JSON text per row with its position: NDJSON line by line (read as text, so a
- * malformed line is one bad row, not a failed file), a JSON document as the elements of its top-level array or as
- * one object.
+ * The records of a JSON file as one JSON text per row, in source order (a row's `rowid + 1` is its line or record
+ * number): NDJSON line by line (read as text, so a malformed line is one bad row, not a failed file; blank lines keep
+ * their number but are no records), a JSON document as the elements of its top-level array or as one object.
  */
 async function loadRecords(connection: DuckDBConnection, item: FileItem, table: string): Promise<void> {
   // The JSON readers spell "none" as "uncompressed".
@@ -25,19 +25,23 @@ async function loadRecords(connection: DuckDBConnection, item: FileItem, table: 
     recordPath === undefined || recordPath === '' || recordPath === '$'
       ? undefined
       : literal(`$.${recordPath.replace(/^\$\.?/, '')}`);
+  const create = (select: string) =>
+    connection.run(
+      `CREATE TEMP TABLE ${table} AS SELECT raw, ${VALID} AS valid, coalesce(trim(raw), '') = '' AS blank ` +
+        `FROM (${select})`,
+    );
   if (item.format === 'ndjson') {
+    // No delimiter and no quote: each line is one value, whatever it holds.
     const lines =
-      `SELECT row_number() OVER () AS line, raw FROM read_csv(${literal(item.path)}, ` +
-      `columns = {'raw': 'VARCHAR'}, header = false, delim = '\\x1f', quote = '', escape = '', ` +
-      `auto_detect = false, compression = ${compression}, max_line_size = ${DEFAULT_MAX_LINE_SIZE}, ` +
-      `buffer_size = ${DEFAULT_MAX_LINE_SIZE * 4})`;
+      `SELECT raw FROM read_csv(${literal(item.path)}, columns = {'raw': 'VARCHAR'}, header = false, delim = '', ` +
+      `quote = '', escape = '', auto_detect = false, compression = ${compression}, ` +
+      `max_line_size = ${DEFAULT_MAX_LINE_SIZE}, buffer_size = ${DEFAULT_MAX_LINE_SIZE * 2})`;
     // With a record path every line is a document holding an array of records (API pages, one per line).
-    const records =
+    await create(
       path === undefined
-        ? `SELECT line, raw FROM (${lines}) WHERE trim(raw) <> ''`
-        : `SELECT row_number() OVER () AS line, raw FROM (SELECT unnest(CAST(json_extract(raw, ${path}) AS JSON[]))::VARCHAR AS raw ` +
-          `FROM (${lines}) WHERE json_valid(raw))`;
-    await connection.run(`CREATE TEMP TABLE ${table} AS SELECT line, raw, ${VALID} AS valid FROM (${records})`);
+        ? lines
+        : `SELECT unnest(CAST(json_extract(raw, ${path}) AS JSON[]))::VARCHAR AS raw FROM (${lines}) WHERE json_valid(raw)`,
+    );
     return;
   }
   const documents =
@@ -53,10 +57,7 @@ async function loadRecords(connection: DuckDBConnection, item: FileItem, table: 
         details: { source: item.source, recordPath },
       });
     }
-    await connection.run(
-      `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER () AS line, raw, ${VALID} AS valid FROM ` +
-        `(SELECT unnest(CAST(json_extract(json, ${path}) AS JSON[]))::VARCHAR AS raw FROM ${documents})`,
-    );
+    await create(`SELECT unnest(CAST(json_extract(json, ${path}) AS JSON[]))::VARCHAR AS raw FROM ${documents}`);
     return;
   }
   const kind = await connection.runAndReadAll(`SELECT json_type(json) AS kind FROM ${documents} LIMIT 1`);
@@ -68,10 +69,13 @@ async function loadRecords(connection: DuckDBConnection, item: FileItem, table: 
       { code: 'INGEST_JSON_INVALID', details: { source: item.source } },
     );
   }
-  await connection.run(
-    `CREATE TEMP TABLE ${table} AS SELECT row_number() OVER () AS line, json::VARCHAR AS raw, true AS valid ` +
-      `FROM ${documents}`,
-  );
+  // An array that mixes objects with other values keeps its objects; the other elements are rejected.
+  await create(`SELECT json::VARCHAR AS raw FROM ${documents}`);
+}
+
+/** The records of a loaded table with their line (NDJSON) or record (JSON) number, blank lines left out. */
+function recordsOf(table: string): string {
+  return `(SELECT rowid + 1 AS line, raw, valid FROM ${table} WHERE NOT blank)`;
 }
 
 /** Columns inferred from the records: the union of their keys in first-seen order, typed from their values. */
@@ -82,7 +86,7 @@ export async function describeJson(connection: DuckDBConnection, item: FileItem)
   try {
     const reader = await connection.runAndReadAll(
       `SELECT json_group_structure(raw::JSON)::VARCHAR AS s FROM (SELECT raw FROM ${table} ` +
-        `WHERE valid LIMIT ${SAMPLE_RECORDS})`,
+        `WHERE valid ORDER BY rowid LIMIT ${SAMPLE_RECORDS})`,
     );
     const structure = reader.getRows()[0]?.[0];
     if (typeof structure !== 'string') return [];
@@ -109,14 +113,17 @@ export async function openJson(
     connection,
     item.source,
     {
-      from: table,
+      from: recordsOf(table),
       value: (column) => `CASE WHEN src.valid THEN json_extract_string(src.raw, ${literal(jsonPath(column))}) END`,
       rawRow: 'src.raw',
       line: 'src.line',
       invalid: {
         condition: 'NOT src.valid',
         errorType: 'INVALID_JSON',
-        reason: 'the line is not a JSON object',
+        reason:
+          item.format === 'ndjson'
+            ? 'the line is not a JSON object (malformed JSON or another JSON value)'
+            : 'the record is not a JSON object',
       },
     },
     columns,
@@ -131,7 +138,8 @@ function jsonPath(key: string): string {
   return `$."${key.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
-/** The DuckDB type of a key from its JSON structure type (`UBIGINT`, `DOUBLE`, `VARCHAR`, `NULL`, …). */
+/** The DuckDB type of a key from its JSON structure type (`UBIGINT`, `DOUBLE`, `VARCHAR`, `NULL`, …); nested
+ * objects and arrays (a structure, not a type name) are `JSON`. */
 function duckType(structure: string): string {
   switch (structure) {
     case 'UBIGINT':
@@ -141,9 +149,8 @@ function duckType(structure: string): string {
       return 'DOUBLE';
     case 'BOOLEAN':
       return 'BOOLEAN';
-    case 'JSON':
-      return 'JSON';
     default:
+      // Strings, nulls, and keys whose values disagree in type (`JSON`): text keeps every value.
       return 'VARCHAR';
   }
 }

@@ -7,8 +7,15 @@ const KNOWN: ReadonlyArray<{ pattern: RegExp; code: string; explain: (match: Reg
     pattern: /Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)/,
     code: 'INGEST_LINE_TOO_LONG',
     explain: (m) =>
-      `a line is ${m[2]} bytes long, more than the limit of ${m[1]} bytes: raise the stream's csv.maxLineSize ` +
-      'if the file really has such rows, or check its delimiter and newline',
+      `a line is ${m[2]} bytes long, more than the limit of ${m[1]} bytes: check its delimiter and newline, or ` +
+      "raise the stream's csv.maxLineSize for a CSV file that really has such rows",
+  },
+  {
+    pattern: /not possible to automatically detect the CSV parsing dialect/,
+    code: 'INGEST_CSV_DIALECT_UNKNOWN',
+    explain: () =>
+      "DuckDB could not make out its delimiter, quote and header: set the stream's csv.delimiter, csv.quote and " +
+      'csv.header (and csv.encoding if it is not UTF-8)',
   },
   {
     pattern: /Invalid unicode|not utf-8 encoded/i,
@@ -41,9 +48,11 @@ const KNOWN: ReadonlyArray<{ pattern: RegExp; code: string; explain: (match: Reg
 export function readFailure(item: DataItem, error: unknown): AssayError {
   if (error instanceof AssayError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  // DuckDB's messages continue with hints and settings that would match the wrong patterns.
+  const headline = message.split('\n').slice(0, 3).join('\n');
   const source = item.kind === 'file' ? item.source : (item.source ?? 'a record batch');
   for (const known of KNOWN) {
-    const match = known.pattern.exec(message);
+    const match = known.pattern.exec(headline);
     if (match !== null) {
       return new UserError(`Cannot read ${source}: ${known.explain(match)}`, {
         code: known.code,

@@ -2,8 +2,9 @@ import { UserError, type DiscoveredColumn, type FileItem } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { castRelation } from './cast-relation.ts';
+import { requireColumns, rowJson } from './item-columns.ts';
 import type { ItemRelation, TargetColumn } from './item-relation.ts';
-import { literal, quote, uniqueName } from './sql-names.ts';
+import { quote, uniqueName } from './sql-names.ts';
 
 /** A sheet staged as text: the table, its header names and the types inferred from the values. */
 interface StagedSheet {
@@ -37,13 +38,14 @@ export async function openXlsx(
   columns: readonly TargetColumn[],
 ): Promise<ItemRelation> {
   const sheet = await stagedSheet(connection, item);
+  requireColumns(item.source, sheet.columns, columns);
   return castRelation(
     connection,
     item.source,
     {
       from: sheet.table,
       value: (column) => `src.${quote(column)}`,
-      rawRow: `to_json(src)::VARCHAR`,
+      rawRow: rowJson(sheet.columns),
       line: 'src.__line',
     },
     columns,
@@ -161,8 +163,13 @@ function headerNames(values: unknown[], first: number, last: number, row: number
 /** Each column's narrowest type that every non-empty value casts to. */
 async function inferTypes(connection: DuckDBConnection, table: string, columns: string[]): Promise<DiscoveredColumn[]> {
   const candidates = ['BIGINT', 'DOUBLE', 'BOOLEAN', 'DATE', 'TIMESTAMP'];
+  // A timestamp text casts to DATE too (dropping its time): DATE only fits values that are dates alone.
+  const cast = (c: string, type: string) =>
+    type === 'DATE'
+      ? `CASE WHEN length(${quote(c)}) = 10 THEN TRY_CAST(${quote(c)} AS DATE) END`
+      : `TRY_CAST(${quote(c)} AS ${type})`;
   const checks = columns.flatMap((c) =>
-    candidates.map((type) => `count(${quote(c)}) = count(TRY_CAST(${quote(c)} AS ${type})) AND count(${quote(c)}) > 0`),
+    candidates.map((type) => `count(${quote(c)}) = count(${cast(c, type)}) AND count(${quote(c)}) > 0`),
   );
   const reader = await connection.runAndReadAll(`SELECT ${checks.join(', ')} FROM ${table}`);
   const flags = reader.getRows()[0] ?? [];
@@ -220,5 +227,3 @@ function columnLetters(column: number): string {
     letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
   return letters;
 }
-
-export { literal };
