@@ -169,6 +169,25 @@ export interface ConnectorDefinition<C extends TObject = TObject, S extends TObj
     stream: StreamRequest<Static<S>>,
     state: ConnectorState | undefined,
   ): AsyncIterable<ReadItem>;
+  /**
+   * Optional, cheap: what a read from `state` would pick up now, without reading it (file connectors list their
+   * new or changed files). Pipelines' `new_files` triggers poll it. `fingerprint` names exactly that set of items,
+   * so the same new files trigger one run, not one per poll.
+   */
+  probe?(
+    ctx: ConnectorContext,
+    config: Static<C>,
+    stream: StreamRequest<Static<S>>,
+    state: ConnectorState | undefined,
+  ): Promise<StreamProbe>;
+}
+
+/** What {@link ConnectorDefinition.probe} saw. */
+export interface StreamProbe {
+  /** Items a read would pick up now (new or changed files); 0 when it would find nothing. */
+  readonly newItems: number;
+  /** Stable for the same set of new items; empty when there are none. */
+  readonly fingerprint: string;
 }
 
 /**
@@ -207,6 +226,9 @@ export function defineConnector<C extends TObject, S extends TObject = TObject>(
   }
   for (const method of ['check', 'discover', 'read'] as const) {
     if (typeof definition[method] !== 'function') throw new TypeError(`${what}: ${method} must be a function`);
+  }
+  if (definition.probe !== undefined && typeof definition.probe !== 'function') {
+    throw new TypeError(`${what}: probe must be a function when given`);
   }
   return Object.freeze({ ...definition });
 }

@@ -17,6 +17,7 @@ export type {
   FileReadOptions,
   JsonOptions,
   ReadItem,
+  StreamProbe,
   StreamRequest,
   XlsxOptions,
 } from './connector.ts';
@@ -40,14 +41,22 @@ export { defineEvent } from './events.ts';
 export type { Logger } from './logger.ts';
 export type {
   OperatorCategory,
+  OperatorColumn,
   OperatorContext,
   OperatorDefinition,
+  OperatorEngine,
+  OperatorInput,
+  OperatorOutput,
   OperatorResult,
   OperatorRunInfo,
+  OutputWriteRequest,
+  OutputWriteResult,
 } from './operator.ts';
 export { defineOperator } from './operator.ts';
 export type { Plugin, PluginDefinition, PluginEnvironment, PluginMigration, PortalContribution } from './plugin.ts';
 export { definePlugin, isPlugin, PLUGIN_MARKER } from './plugin.ts';
+export type { JobFinished, RunFinished } from './run-events.ts';
+export { jobFinished, runFinished } from './run-events.ts';
 export type { QueueJob, QueuePolicy, QueueRef, QueueService, SendOptions, WorkOptions } from './queue.ts';
 export { defineQueue } from './queue.ts';
 export type { Static, TObject, TSchema, UiHints } from './schema.ts';
@@ -66,3 +75,4 @@ export {
 } from './file-sources/file-stream-config.ts';
 export type { SeenEntry, SeenState } from './file-sources/seen-files.ts';
 export { SEEN_FILES_CAP, SeenFiles } from './file-sources/seen-files.ts';
+export { probeOfNewFiles } from './file-sources/new-files-probe.ts';

@@ -9,28 +9,119 @@ export type OperatorCategory = 'bronze' | 'silver' | 'gold' | 'quality' | 'utili
 /** Facts about the job run an operator executes in. */
 export interface OperatorRunInfo {
   readonly runId: string;
+  /** The job's id inside its pipeline (`sales_clean`). */
   readonly jobId: string;
+  /** The pipeline's name. */
+  readonly pipeline: string;
   readonly workspace: string;
   /** 1 on the first attempt. */
   readonly attempt: number;
+  /** What started the run: `manual`, `api`, `schedule`, `pipeline`, `files` or `backfill`. */
+  readonly trigger: string;
+  /** The principal the run acts for (user or service account id), when a person or token started it. */
+  readonly actor?: string | undefined;
+}
+
+/** A dataset the job reads, pinned at the version this run sees. */
+export interface OperatorInput {
+  /** `layer.name`; also the name of its view in {@link OperatorEngine}. */
+  readonly dataset: string;
+  readonly version: number;
+}
+
+/** A column as the engine reports it. */
+export interface OperatorColumn {
+  readonly name: string;
+  /** DuckDB type, e.g. `BIGINT`, `DECIMAL(18,2)`, `TIMESTAMP WITH TIME ZONE`. */
+  readonly type: string;
+}
+
+/** SQL over the job's inputs: each input is a view named `<layer>.<name>` at its pinned version. */
+export interface OperatorEngine {
+  /**
+   * Runs one read-only `SELECT`/`WITH` statement and returns at most `limit` rows (default 1,000) as JSON-safe
+   * objects: for small results such as counts, bounds and samples, never for the data itself.
+   */
+  query(sql: string, options?: { limit?: number }): Promise<Record<string, unknown>[]>;
+  /** The columns `sql` would return, after checking it is one read-only statement over the inputs. */
+  describe(sql: string): Promise<OperatorColumn[]>;
+}
+
+/** How {@link OperatorOutput.write} lands rows in the output dataset. */
+export interface OutputWriteRequest {
+  /** A read-only `SELECT`/`WITH` over the inputs: the rows to write. It runs once, streamed to Parquet. */
+  readonly sql: string;
+  /**
+   * `append`: add the rows. `overwrite`: replace the table. `overwrite_partitions`: replace the partitions present
+   * in the rows. `merge`: upsert by `keys` (and delete where `deleteWhen` holds).
+   */
+  readonly mode: 'append' | 'overwrite' | 'overwrite_partitions' | 'merge';
+  /** Merge key columns; required for `merge`. */
+  readonly keys?: readonly string[];
+  /** Merge: a predicate on the rows' columns; matching rows delete their key and are not inserted. */
+  readonly deleteWhen?: string;
+  /** Partition columns when the write creates the table; required for `overwrite_partitions` then. */
+  readonly partitionBy?: readonly string[];
+  /** Overwrite: take the rows' schema even where it changes column types or drops columns. */
+  readonly replaceSchema?: boolean;
+}
+
+/** What a write did. */
+export interface OutputWriteResult {
+  /** The Delta version the output is at after the write. */
+  readonly version: number;
+  readonly rowsWritten: number;
+  readonly rowsUpdated: number;
+  readonly rowsDeleted: number;
+  /** True when this job run had already committed (a retry): nothing was written again. */
+  readonly skipped: boolean;
 }
 
 /**
- * What an operator receives besides its config. Engine sessions, lake tables, state and secrets are added here by
- * the issues that build them; operators use only what the interface declares.
+ * The dataset the job writes. Each job run writes at most once (a second call is `OUTPUT_ALREADY_WRITTEN`), with
+ * the run's idempotency token: a retried attempt of a run that already committed writes nothing (`skipped`).
+ * Against an existing table the rows keep its column types (lossless widenings are cast; otherwise
+ * `OUTPUT_SCHEMA_MISMATCH`); append and overwrite add new columns, a merge refuses them.
+ */
+export interface OperatorOutput {
+  /** `layer.name` */
+  readonly dataset: string;
+  /** The version before this job run; undefined when the table does not exist yet. */
+  readonly version: number | undefined;
+  /** Its columns at that version; undefined when the table does not exist yet. */
+  readonly columns: readonly OperatorColumn[] | undefined;
+  write(request: OutputWriteRequest): Promise<OutputWriteResult>;
+}
+
+/**
+ * What an operator receives besides its config. Large data never becomes JS objects: express the work as SQL over
+ * the input views and write it with `output.write`.
  */
 export interface OperatorContext {
   readonly log: Logger;
-  /** Aborted on cancellation or timeout: stop and throw. */
+  /** Aborted on cancellation or timeout: stop and throw. Running engine statements are interrupted. */
   readonly signal: AbortSignal;
   readonly run: OperatorRunInfo;
+  readonly inputs: readonly OperatorInput[];
+  readonly engine: OperatorEngine;
+  /** Undefined when the job declares no output. */
+  readonly output: OperatorOutput | undefined;
+  /**
+   * The job's state from its last successful run (watermarks, positions); undefined the first time. A value given
+   * to `setState` before `output.write` is committed together with that write, otherwise when the job succeeds.
+   */
+  readonly state: unknown;
+  setState(state: unknown): void;
   /** Reports progress for live views. */
   progress(done: number, total?: number): void;
 }
 
 /** What `run` reports back. */
 export interface OperatorResult {
+  rowsRead?: number;
   rowsWritten?: number;
+  rowsUpdated?: number;
+  rowsDeleted?: number;
   rowsQuarantined?: number;
   metrics?: Record<string, number>;
 }

@@ -12,6 +12,12 @@ export interface QueuePolicy {
   expireInSeconds?: number;
   /** Completed and failed jobs are kept this long (default 7 days). */
   retentionSeconds?: number;
+  /**
+   * Workers refresh a running job's heartbeat automatically; a job without one for this many seconds (an integer,
+   * at least 10) is failed and retried, so a killed worker's job moves on long before `expireInSeconds`. Off by
+   * default.
+   */
+  heartbeatSeconds?: number;
 }
 
 /** A typed handle to a queue: its name, the JSON Schema of its payload and its policy. */
@@ -46,6 +52,10 @@ export function defineQueue<S extends TSchema>(options: {
     throw new TypeError(
       `Queue name "${options.name}" must be dotted lower-case and start with its owner, like "acme.refresh"`,
     );
+  }
+  const heartbeat = options.policy?.heartbeatSeconds;
+  if (heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < 10)) {
+    throw new TypeError(`Queue "${options.name}": heartbeatSeconds must be an integer of at least 10`);
   }
   return Object.freeze({ name: options.name, schema: options.schema, policy: Object.freeze({ ...options.policy }) });
 }

@@ -14,6 +14,11 @@ import { tableCommand, tableUsage } from './table.command.ts';
 import { connectionCommand, connectionUsage } from './connection.command.ts';
 import { ingestCommand, ingestUsage } from './ingest.command.ts';
 import { userCommand, userUsage } from './user.command.ts';
+import { runCommand, runUsage } from './run.command.ts';
+import { runsCommand, runsUsage } from './runs.command.ts';
+import { applyCommand, applyUsage } from './apply.command.ts';
+import { exportCommand, exportUsage } from './export.command.ts';
+import { pipelineCommand, pipelineUsage } from './pipeline.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -29,6 +34,11 @@ Commands:
   ${tableUsage}
   ${connectionUsage}
   ${ingestUsage}
+  ${applyUsage}
+  ${exportUsage}
+  ${pipelineUsage}
+  ${runUsage.replace(/\n/g, '\n  ')}
+  ${runsUsage.replace(/\n/g, '\n  ')}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
@@ -74,6 +84,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   user: userCommand,
   connection: connectionCommand,
   ingest: ingestCommand,
+  apply: applyCommand,
+  export: exportCommand,
+  pipeline: pipelineCommand,
+  run: runCommand,
+  runs: runsCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

@@ -77,6 +77,23 @@ export const AssayConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    pipelines: Type.Object(
+      {
+        maxParallelJobsPerWorkspace: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 8,
+          description: 'Jobs of one workspace running (or queued to run) at once, across all its pipeline runs',
+        }),
+        workerConcurrency: Type.Integer({
+          minimum: 1,
+          maximum: 256,
+          default: 4,
+          description: 'Pipeline jobs one process (assay serve, assay worker, assay run --watch) runs at once',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     trustProxy: Type.Union([Type.Boolean(), Type.String({ minLength: 1 })], {
       default: false,
       description:

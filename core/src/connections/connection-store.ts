@@ -51,7 +51,12 @@ export interface ConnectionStore {
   list(workspace: string): Promise<ConnectionRecord[]>;
   /** By id or name; NotFoundError `CONNECTION_NOT_FOUND`. */
   get(workspace: string, idOrName: string): Promise<ConnectionRecord>;
-  create(workspace: string, input: ConnectionInput, actor?: string): Promise<ConnectionRecord>;
+  create(
+    workspace: string,
+    input: ConnectionInput,
+    actor?: string,
+    options?: ConnectionWriteOptions,
+  ): Promise<ConnectionRecord>;
   /**
    * Replaces the config (secret fields left out keep their stored value) and/or the description. Secrets the
    * connection owned and no longer uses are deleted.
@@ -60,10 +65,22 @@ export interface ConnectionStore {
     workspace: string,
     idOrName: string,
     patch: { config?: Record<string, unknown> | undefined; description?: string | null | undefined },
+    options?: ConnectionWriteOptions,
   ): Promise<ConnectionRecord>;
   /** Deletes the connection, its ingest state and the secrets it owned (load records stay). */
-  remove(workspace: string, idOrName: string): Promise<void>;
+  remove(workspace: string, idOrName: string, options?: ConnectionWriteOptions): Promise<void>;
   resolve(workspace: string, idOrName: string): Promise<ResolvedConnection>;
+}
+
+/**
+ * Writing inside a caller's transaction (`assay apply` writes many documents all-or-nothing): the connection rows
+ * are written in `trx`. Secret values are stored by the secret store as they are sealed (they are not part of the
+ * transaction); secrets the connection stops using are only deleted once `trx` commits.
+ */
+export interface ConnectionWriteOptions {
+  readonly trx?: Knex.Transaction | undefined;
+  /** Collects the clean-up to run after `trx` commits, for a caller that awaits it; default: run on commit. */
+  readonly afterCommit?: ((work: () => Promise<void>) => void) | undefined;
 }
 
 interface ConnectionRow {
@@ -103,8 +120,8 @@ export function createConnectionStore(options: {
     return entry;
   };
 
-  const rowOf = async (workspace: string, idOrName: string): Promise<ConnectionRow> => {
-    const row = await db<ConnectionRow>('core_connections')
+  const rowOf = async (workspace: string, idOrName: string, executor: Knex = db): Promise<ConnectionRow> => {
+    const row = await executor<ConnectionRow>('core_connections')
       .where({ workspace })
       .andWhere(isUuid(idOrName) ? { id: idOrName } : { name: idOrName })
       .first();
@@ -149,6 +166,13 @@ export function createConnectionStore(options: {
     return sealed as Record<string, unknown>;
   };
 
+  /** Runs `work` now, or once the caller's transaction has committed (never when it rolls back). */
+  const afterCommit = async (options: ConnectionWriteOptions, work: () => Promise<void>): Promise<void> => {
+    if (options.trx === undefined) return work();
+    if (options.afterCommit !== undefined) return options.afterCommit(work);
+    options.trx.executionPromise.then(work, () => undefined).catch(() => undefined);
+  };
+
   const dropUnusedOwnedSecrets = async (workspace: string, name: string, config: Record<string, unknown>) => {
     const used = new Set(JSON.stringify(config).match(/"\$secret":"[^"]*"/g) ?? []);
     for (const info of await secrets.list(workspace)) {
@@ -166,7 +190,7 @@ export function createConnectionStore(options: {
 
     get: async (workspace, idOrName) => recordOf(await rowOf(workspace, idOrName)),
 
-    async create(workspace, input, actor) {
+    async create(workspace, input, actor, { trx } = {}) {
       if (!NAME.test(input.name)) {
         throw new InputError(
           `Connection name "${input.name}" must start with a lower-case letter and contain only lower-case ` +
@@ -176,7 +200,7 @@ export function createConnectionStore(options: {
       }
       const entry = connectorOf(input.type, input.version);
       const validated = validateConnectorConfig(entry.config, input.config);
-      return db.transaction(async (trx) => {
+      return (trx ?? db).transaction(async (trx) => {
         // Claiming the name first means two creates of one name can never overwrite each other's secrets.
         const [claimed] = await trx('core_connections')
           .insert({
@@ -205,8 +229,9 @@ export function createConnectionStore(options: {
       });
     },
 
-    async update(workspace, idOrName, patch) {
-      const row = await rowOf(workspace, idOrName);
+    async update(workspace, idOrName, patch, options = {}) {
+      const { trx } = options;
+      const row = await rowOf(workspace, idOrName, trx);
       const changes: Partial<Record<keyof ConnectionRow, unknown>> = { updated_at: db.fn.now() };
       let config: Record<string, unknown> | undefined;
       if (patch.config !== undefined) {
@@ -223,18 +248,19 @@ export function createConnectionStore(options: {
         changes.config = JSON.stringify(config);
       }
       if (patch.description !== undefined) changes.description = patch.description;
-      const [updated] = await db<ConnectionRow>('core_connections')
+      const [updated] = await (trx ?? db)<ConnectionRow>('core_connections')
         .where({ id: row.id })
         .update(changes as never)
         .returning('*');
-      if (config !== undefined) await dropUnusedOwnedSecrets(workspace, row.name, config);
+      if (config !== undefined) await afterCommit(options, () => dropUnusedOwnedSecrets(workspace, row.name, config));
       return recordOf(updated!);
     },
 
-    async remove(workspace, idOrName) {
-      const row = await rowOf(workspace, idOrName);
-      await db('core_connections').where({ id: row.id }).delete();
-      await dropUnusedOwnedSecrets(workspace, row.name, {});
+    async remove(workspace, idOrName, options = {}) {
+      const { trx } = options;
+      const row = await rowOf(workspace, idOrName, trx);
+      await (trx ?? db)('core_connections').where({ id: row.id }).delete();
+      await afterCommit(options, () => dropUnusedOwnedSecrets(workspace, row.name, {}));
     },
 
     async resolve(workspace, idOrName) {

@@ -7,6 +7,10 @@ import { auditMigration } from './migrations/005_audit.ts';
 import { oidcLoginsMigration } from './migrations/006_oidc_logins.ts';
 import { governanceMigration } from './migrations/007_governance.ts';
 import { ingestMigration } from './migrations/008_ingest.ts';
+import { pipelinesMigration } from './migrations/009_pipelines.ts';
+import { jobStateMigration } from './migrations/010_job_state.ts';
+import { pipelineRunsMigration } from './migrations/011_pipeline_runs.ts';
+import { pipelineTriggersMigration } from './migrations/012_pipeline_triggers.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
 export const coreMigrations: readonly PluginMigration[] = [
@@ -18,4 +22,8 @@ export const coreMigrations: readonly PluginMigration[] = [
   oidcLoginsMigration,
   governanceMigration,
   ingestMigration,
+  pipelinesMigration,
+  jobStateMigration,
+  pipelineRunsMigration,
+  pipelineTriggersMigration,
 ];

@@ -100,6 +100,30 @@ describe('engine session: dataset views', () => {
     assert.ok(existsSync(path));
     await assert.rejects(session.copyToParquet('SELECT 1', '../escape.parquet'), { code: 'OUTPUT_INVALID' });
   });
+
+  test('copyToParquet with partitionBy writes column=value directories without the partition column', async () => {
+    const { path, rows: written } = await session.copyToParquet(
+      'SELECT id, region FROM silver.customers UNION ALL SELECT 9, NULL',
+      'parts.parquet',
+      { partitionBy: ['region'] },
+    );
+    assert.equal(written, 3);
+    assert.ok(path.endsWith('/parts'));
+    const { readdir } = await import('node:fs/promises');
+    assert.deepEqual((await readdir(path)).sort(), ['region=__HIVE_DEFAULT_PARTITION__', 'region=eu']);
+  });
+
+  test('describe reports the columns without running the query, after the same checks', async () => {
+    assert.deepEqual(await session.describe('SELECT id, upper(email) AS email FROM silver.customers'), [
+      { name: 'id', type: 'INTEGER' },
+      { name: 'email', type: 'VARCHAR' },
+    ]);
+    const started = Date.now();
+    await session.describe('SELECT count(*) AS n FROM range(10000000000) a, range(1000) b');
+    assert.ok(Date.now() - started < 1000, 'not executed');
+    await assert.rejects(session.describe('SELECT * FROM silver.payroll'), { code: 'SQL_RELATION_NOT_ALLOWED' });
+    await assert.rejects(session.describe('DROP TABLE silver.customers'), { code: 'SQL_NOT_A_QUERY' });
+  });
 });
 
 describe('engine session: the sandbox refuses', () => {

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '@assay/sdk';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { datasetViewSql, literal, type DatasetView } from './dataset-view.ts';
+import { datasetViewSql, literal, quote, type DatasetView } from './dataset-view.ts';
 import { engineError, type InterruptReason } from './engine-errors.ts';
 import { assertReadOnlyQuery } from './sql-guard.ts';
 
@@ -20,12 +20,33 @@ export interface SessionOptions {
   readonly scratchDirectory: string;
 }
 
+/** A column of a query's result as DuckDB reports it. */
+export interface SessionColumn {
+  readonly name: string;
+  /** DuckDB type, e.g. `BIGINT`, `DECIMAL(18,2)`. */
+  readonly type: string;
+}
+
+/** How {@link EngineSession.copyToParquet} lays out its output. */
+export interface ParquetCopyOptions {
+  /**
+   * Partition columns: the output is a directory of `column=value/…/*.parquet` files (the partition columns not
+   * stored in them, as Delta expects) instead of one file.
+   */
+  readonly partitionBy?: readonly string[];
+}
+
 /** A sandboxed DuckDB session over a set of dataset views. */
 export interface EngineSession {
   /** Runs user SQL (checked first) and yields rows in chunks of about 2,048 as JSON-safe objects. */
   stream(sql: string): AsyncIterable<Record<string, unknown>[]>;
-  /** Runs user SQL (checked first) and writes its result to a Parquet file in the scratch directory. */
-  copyToParquet(sql: string, fileName: string): Promise<{ path: string; rows: number }>;
+  /** The columns user SQL (checked first) returns, in order, without running it. */
+  describe(sql: string): Promise<SessionColumn[]>;
+  /**
+   * Runs user SQL (checked first) and writes its result as Parquet in the scratch directory: the file `fileName`,
+   * or with `partitionBy` the directory `fileName` without its `.parquet` extension.
+   */
+  copyToParquet(sql: string, fileName: string, options?: ParquetCopyOptions): Promise<{ path: string; rows: number }>;
   close(): Promise<void>;
 }
 
@@ -73,15 +94,24 @@ export async function openSession(options: SessionOptions): Promise<EngineSessio
         yield next.value;
       }
     },
-    async copyToParquet(sql, fileName) {
+    async describe(sql) {
+      const reader = await guarded(sql, () => connection.runAndReadAll(`DESCRIBE ${sql}`));
+      return reader
+        .getRowObjectsJson()
+        .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+    },
+    async copyToParquet(sql, fileName, copyOptions = {}) {
       if (!/^[A-Za-z0-9._-]+\.parquet$/.test(fileName)) {
         throw new InputError(`Output file name "${fileName}" must be a plain *.parquet name`, {
           code: 'OUTPUT_INVALID',
         });
       }
-      const path = join(scratch, fileName);
+      const partitionBy = copyOptions.partitionBy ?? [];
+      const path = join(scratch, partitionBy.length === 0 ? fileName : fileName.replace(/\.parquet$/, ''));
+      const partitioning = partitionBy.length === 0 ? '' : `, PARTITION_BY (${partitionBy.map(quote).join(', ')})`;
+      // A newline before the closing parenthesis, so a trailing line comment in the SQL cannot swallow it.
       const result = await guarded(sql, () =>
-        connection.run(`COPY (${sql}) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd)`),
+        connection.run(`COPY (${sql}\n) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd${partitioning})`),
       );
       return { path, rows: result.rowsChanged };
     },

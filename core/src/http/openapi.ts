@@ -25,6 +25,11 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         { name: 'audit', description: 'The append-only audit log' },
         { name: 'connections', description: 'Configured sources: test, discover streams, upload files' },
         { name: 'ingest', description: 'Loads from connections into Bronze, and their load records' },
+        { name: 'runs', description: 'Pipeline runs: start, cancel, resume, job logs and live events (SSE)' },
+        {
+          name: 'pipelines',
+          description: 'Versioned pipeline documents: versions, diffs, rollback, validation, apply and export',
+        },
       ],
       components: {
         securitySchemes: {

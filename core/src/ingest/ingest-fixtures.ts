@@ -56,6 +56,11 @@ export const fixtureConnector = defineConnector({
     }
     yield { kind: 'state', state: { seen: [...seen].sort() } };
   },
+  async probe(_ctx, config, _stream, state) {
+    const seen = new Set((state?.seen as string[] | undefined) ?? []);
+    const files = (await readdir(config.directory)).filter((f) => f.endsWith('.csv') && !seen.has(f));
+    return { newItems: files.length, fingerprint: files.length === 0 ? '' : [...files].sort().join(',') };
+  },
 });
 
 export const fixturePlugin = definePlugin({

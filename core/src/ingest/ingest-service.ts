@@ -8,6 +8,7 @@ import {
   type ConnectorState,
   type Logger,
   type QueueService,
+  type StreamProbe,
   type TObject,
 } from '@assay/sdk';
 import type { Knex } from 'knex';
@@ -37,6 +38,11 @@ export interface IngestService {
   run(request: IngestRequest): Promise<LoadRecord>;
   /** Checks a request and queues it for a worker; returns the load record in status `queued`. */
   enqueue(request: IngestRequest): Promise<LoadRecord>;
+  /**
+   * What a load of `request` would pick up now, from the connector's `probe` and the load's committed state;
+   * undefined when the connector cannot tell without reading (it has no `probe`).
+   */
+  probe(request: Omit<IngestRequest, 'options'>): Promise<StreamProbe | undefined>;
 }
 
 export interface IngestServiceOptions {
@@ -54,6 +60,9 @@ export interface IngestServiceOptions {
     readonly timeoutMinutes: number;
   };
 }
+
+/** The longest a probe may take: it lists a source, it does not read it. */
+const PROBE_TIMEOUT_MS = 120_000;
 
 export function createIngestService(options: IngestServiceOptions): IngestService {
   const { db, lake, connections, dirs, logger } = options;
@@ -113,6 +122,26 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
         ...(request.actor === undefined ? {} : { actor: request.actor }),
       });
       return loads.get(request.workspace, loadId);
+    },
+    async probe(request) {
+      const { resolved, streamConfig, table, key } = await prepare(request);
+      const probe = resolved.definition.probe;
+      if (probe === undefined) return undefined;
+      const snapshot = await snapshotOrUndefined(table);
+      const { state } = await states.recover(key, snapshot?.txns.get(txnAppId(key)));
+      const ctx = await openConnectorContext({
+        dirs,
+        workspace: request.workspace,
+        connectionId: resolved.record.id,
+        log: logger.child({ connection: resolved.record.name, stream: request.stream }),
+        signal: request.signal ?? AbortSignal.timeout(PROBE_TIMEOUT_MS),
+        pluginConfig: options.pluginConfigs.get(resolved.connector.pluginId),
+      });
+      try {
+        return await probe(ctx, resolved.config, { name: request.stream, config: streamConfig }, state);
+      } finally {
+        await ctx.dispose();
+      }
     },
   };
 

@@ -2,17 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ConnectorState } from '@assay/sdk';
 import { ConflictError } from '@assay/sdk';
 import type { Knex } from 'knex';
+import { createPendingStateStore } from '../database/pending-state-store.ts';
 
 /** Identifies what a load's state belongs to. */
 export interface StateKey {
   readonly connectionId: string;
   readonly stream: string;
   readonly dataset: string;
-}
-
-interface StateRow {
-  sequence: string;
-  state: ConnectorState | null;
 }
 
 /**
@@ -41,35 +37,15 @@ export function txnAppId(key: StateKey): string {
 }
 
 export function createIngestStateStore(db: Knex): IngestStateStore {
-  const where = (key: StateKey) => ({ connection_id: key.connectionId, stream: key.stream, dataset: key.dataset });
+  const states = createPendingStateStore<StateKey, ConnectorState>(db, {
+    table: 'core_ingest_state',
+    keyColumns: (key) => ({ connection_id: key.connectionId, stream: key.stream, dataset: key.dataset }),
+  });
 
   return {
-    async recover(key, committedTxn) {
-      const row = await db('core_ingest_state')
-        .where(where(key))
-        .first<(StateRow & { pending_sequence: string | null; pending_state: ConnectorState | null }) | undefined>();
-      if (row === undefined) return { sequence: 0, state: undefined };
-      const pending = row.pending_sequence === null ? undefined : Number(row.pending_sequence);
-      if (pending !== undefined && committedTxn !== undefined && committedTxn >= pending) {
-        await this.advance(key, pending, row.pending_state ?? undefined);
-        return { sequence: pending, state: row.pending_state ?? undefined };
-      }
-      // A pending state whose commit never landed: that commit's sequence stays used (never reused), its state is void.
-      return { sequence: Math.max(Number(row.sequence), pending ?? 0), state: row.state ?? undefined };
-    },
-
-    async prepare(key, sequence, state) {
-      await db('core_ingest_state')
-        .insert({ ...where(key), sequence: 0, state: null, pending_sequence: sequence, pending_state: json(state) })
-        .onConflict(['connection_id', 'stream', 'dataset'])
-        .merge({ pending_sequence: sequence, pending_state: json(state), updated_at: db.fn.now() });
-    },
-
-    async advance(key, sequence, state) {
-      await db('core_ingest_state')
-        .where(where(key))
-        .update({ sequence, state: json(state), pending_sequence: null, pending_state: null, updated_at: db.fn.now() });
-    },
+    recover: (key, committedTxn) => states.recover(key, committedTxn),
+    prepare: (key, sequence, state) => states.prepare(key, sequence, state),
+    advance: (key, sequence, state) => states.advance(key, sequence, state),
 
     async exclusive(key, work) {
       const lockId = createHash('sha256').update(txnAppId(key)).digest().readBigInt64BE(0).toString();
@@ -93,8 +69,4 @@ export function createIngestStateStore(db: Knex): IngestStateStore {
       }
     },
   };
-}
-
-function json(state: ConnectorState | undefined): string | null {
-  return state === undefined ? null : JSON.stringify(state);
 }

@@ -143,6 +143,16 @@ describe('ingest', () => {
     );
   });
 
+  test('probe tells from the committed state what the next load would pick up', async () => {
+    const directory = await connectionWith('probed', { 'a.csv': 'id\n1\n' });
+    const request = { workspace: WS, connection: 'probed', stream: 'csv', dataset: 'bronze.probed' };
+    assert.deepEqual(await platform.platform.ingest.probe(request), { newItems: 1, fingerprint: 'a.csv' });
+    assert.equal((await ingest({ connection: 'probed', stream: 'csv', dataset: 'bronze.probed' })).statusCode, 200);
+    assert.deepEqual(await platform.platform.ingest.probe(request), { newItems: 0, fingerprint: '' });
+    await writeFile(join(directory, 'b.csv'), 'id\n2\n');
+    assert.deepEqual(await platform.platform.ingest.probe(request), { newItems: 1, fingerprint: 'b.csv' });
+  });
+
   test('dedupe keys keep the latest row per key within a load and update stored rows in later loads', async () => {
     const directory = await connectionWith('dedupe', {
       '1.csv': 'id,status\n1,new\n2,new\n1,paid\n',

@@ -36,7 +36,7 @@ import { recordLoaded } from '../plugins/installed-plugins.ts';
 import { initializePlugins } from '../plugins/plugin-initializer.ts';
 import { loadPlugins, type LoadedPlugin } from '../plugins/plugin-loader.ts';
 import { pluginsRoutes } from '../plugins/plugins.routes.ts';
-import { createQueueService } from '../queue/queue-service.ts';
+import { createQueueService, type CoreQueue } from '../queue/queue-service.ts';
 import { platformVersion } from '../version.ts';
 import { ShutdownHooks } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -53,6 +53,22 @@ import { connectionsRoutes } from '../connections/connections.routes.ts';
 import { ingestQueue } from '../ingest/ingest-queue.ts';
 import { createIngestService, type IngestService } from '../ingest/ingest-service.ts';
 import { ingestRoutes } from '../ingest/ingest.routes.ts';
+import { createPipelineService, type PipelineService } from '../pipelines/apply/pipeline-service.ts';
+import { applyRoutes } from '../pipelines/apply.routes.ts';
+import { pipelinesRoutes } from '../pipelines/pipelines.routes.ts';
+import { createPipelineStore } from '../pipelines/store/pipeline-store.ts';
+import { createCoreOperatorsPlugin } from '../pipelines/builtin/core-operators.plugin.ts';
+import { createJobExecutor } from '../pipelines/execution/job-executor.ts';
+import { pipelineVersionsOf } from '../pipelines/runs/pipeline-versions.ts';
+import { createRunMetrics } from '../pipelines/runs/run-metrics.ts';
+import { createRunService, type RunService } from '../pipelines/runs/run-service.ts';
+import { registerRunWorker } from '../pipelines/runs/run-worker.ts';
+import { runsRoutes } from '../pipelines/runs.routes.ts';
+import { lastRunsOf } from '../pipelines/stats/last-runs.ts';
+import { createPipelineStats } from '../pipelines/stats/pipeline-stats.ts';
+import { statsRoutes } from '../pipelines/stats.routes.ts';
+import { createPipelineTriggers, type PipelineTriggers } from '../pipelines/triggers/pipeline-triggers.ts';
+import { triggersRoutes } from '../pipelines/triggers/triggers.routes.ts';
 
 export interface StartPlatformOptions {
   config: AssayConfig;
@@ -81,6 +97,14 @@ export interface Platform {
   readonly connections: ConnectionStore;
   readonly connectionService: ConnectionService;
   readonly ingest: IngestService;
+  /** Versioned pipeline documents: the store, validated saves, apply and export. */
+  readonly pipelines: PipelineService;
+  /** The job queue, with core's own additions (schedules, transactional sends). */
+  readonly queue: CoreQueue;
+  /** Pipeline runs: start, watch, cancel, resume. */
+  readonly runs: RunService;
+  /** Schedules and triggers of pipelines, and pausing them. */
+  readonly triggers: PipelineTriggers;
   /**
    * Set on the first start of a server without users and without `ASSAY_ADMIN_PASSWORD`: the one-time token that
    * creates the first admin (`POST /api/v1/auth/setup`). The caller prints it once.
@@ -109,11 +133,19 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     cleanup.push(() => database.close());
     const { db, url: databaseUrl } = database;
 
+    // Core's own operators (ingest) are contributed like a plugin's, before the services they call exist.
+    const late: { ingest?: IngestService } = {};
+    const coreOperators = createCoreOperatorsPlugin({
+      ingest: () => {
+        if (late.ingest === undefined) throw new Error('The ingest service is used before the platform started');
+        return late.ingest;
+      },
+    });
     const plugins = await loadPlugins({
       appRoot: resolveAppRoot(),
       installDir: join(config.home, 'plugins'),
       specs: config.plugins,
-      inline: options.inlinePlugins ?? [],
+      inline: [coreOperators, ...(options.inlinePlugins ?? [])],
       includeBuiltins: options.includeBuiltins ?? true,
       platformVersion,
     });
@@ -193,6 +225,56 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       queue,
       settings: { ...config.ingest, memoryLimit: config.engine.memoryLimit, threads: config.engine.threads },
     });
+    late.ingest = ingest;
+    const jobExecutor = createJobExecutor({
+      lake,
+      db,
+      logger,
+      engine: {
+        scratchRoot: join(config.home, 'engine'),
+        memoryLimit: config.engine.memoryLimit,
+        threads: config.engine.threads,
+      },
+    });
+    const pipelines = createPipelineService({
+      db,
+      registry,
+      lake,
+      connections,
+      secrets,
+      pipelines: createPipelineStore({ db }),
+    });
+    const operators = (type: string, version?: number) => registry.operator(type, version);
+    const runs = createRunService({
+      db,
+      queue,
+      connectionString: databaseUrl,
+      logger,
+      events: events.forPlugin('core'),
+      pipelines: pipelineVersionsOf(pipelines.store),
+      operators,
+      maxParallelJobsPerWorkspace: config.pipelines.maxParallelJobsPerWorkspace,
+      metrics: createRunMetrics(metrics, db, logger),
+    });
+    cleanup.push(() => runs.stop());
+    await runs.start();
+    const runWorker = await registerRunWorker(queue, {
+      runs,
+      executor: jobExecutor,
+      operators,
+      concurrency: config.pipelines.workerConcurrency,
+      sweep: works,
+    });
+    cleanup.push(() => runWorker.stop({ timeoutMs: 0 }));
+    const triggers = createPipelineTriggers({
+      db,
+      queue,
+      events: events.forPlugin('core'),
+      runs,
+      ingest,
+      logger,
+    });
+    await triggers.start();
     await queue.declare(ingestQueue);
     await queue.workEach(ingestQueue, async (job) => {
       await ingest.run({ ...job.data, signal: job.signal });
@@ -235,6 +317,14 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         uploadMaxBytes: config.ingest.uploadMaxMb * 1024 ** 2,
       });
       await http.register(ingestRoutes, { prefix: '/api/v1', ingest });
+      await http.register(pipelinesRoutes, { prefix: '/api/v1', pipelines, lastRuns: lastRunsOf(db) });
+      await http.register(applyRoutes, { prefix: '/api/v1', pipelines, access: identity.access });
+      await http.register(runsRoutes, { prefix: '/api/v1', runs });
+      await http.register(statsRoutes, {
+        prefix: '/api/v1',
+        stats: createPipelineStats({ db, pipelines: pipelines.store }),
+      });
+      await http.register(triggersRoutes, { prefix: '/api/v1', triggers });
     }
 
     const resolveService = createPluginScopes({
@@ -261,8 +351,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       draining = true;
       await http?.close();
       await queue.stop({ graceful: true, timeoutMs: config.shutdownTimeoutSeconds * 1000 });
+      await runWorker.stop();
       await hooks.run(logger);
       stopListening();
+      await runs.stop();
       await events.stop();
       await database.close();
       logger.info('platform stopped');
@@ -280,6 +372,10 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       connections,
       connectionService,
       ingest,
+      pipelines,
+      queue,
+      runs,
+      triggers,
       setupToken,
       get: <T>(ref: ServiceRef<T>) => container.resolve<T>(ref.id),
       listen: async () => {

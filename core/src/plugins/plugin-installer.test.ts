@@ -77,7 +77,12 @@ describe('installPlugin and removePlugin', () => {
     const ctx = {
       log,
       signal: new AbortController().signal,
-      run: { runId: 'r', jobId: 'j', workspace: 'w', attempt: 1 },
+      run: { runId: 'r', jobId: 'j', pipeline: 'p', workspace: 'w', attempt: 1, trigger: 'manual' },
+      inputs: [],
+      engine: { query: async () => [], describe: async () => [] },
+      output: undefined,
+      state: undefined,
+      setState: () => {},
       progress: () => {},
     };
     assert.deepEqual(await run(ctx, { name: 'Ada', style: 'formal', repeat: 2 }), { metrics: { greetings: 2 } });

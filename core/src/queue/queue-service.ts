@@ -20,6 +20,9 @@ import { ensureQueue } from './queue-policy.ts';
 import { sendUnlessWaiting } from './singleton-send.ts';
 import { DEFAULT_BACKSTOP_POLL_SECONDS, toPgBossWorkOptions } from './work-options.ts';
 
+/** How often schedules are checked for due occurrences. */
+export const SCHEDULE_CHECK_SECONDS = 5;
+
 /** The PostgreSQL schema pg-boss keeps its tables in. */
 export const QUEUE_SCHEMA = 'pgboss';
 
@@ -55,6 +58,36 @@ export interface CoreQueue extends QueueService {
     handler: (job: QueueJob<Static<S>>) => Promise<void>,
     options?: WorkOptions,
   ): Promise<void>;
+  /**
+   * Sends a job inside `transaction`: the job exists only if the transaction commits, so a state change and the
+   * job that acts on it land together or not at all. A `singletonKey` is recorded but not checked (the caller's
+   * own rows, updated in the same transaction, keep it from sending twice); a later `send` with that key sees
+   * this job waiting and sends nothing.
+   */
+  sendInTransaction<S extends TSchema>(
+    queue: QueueRef<S>,
+    data: Static<S>,
+    transaction: Knex.Transaction,
+    options?: SendOptions,
+  ): Promise<string | null>;
+  /**
+   * Sends `data` to `queue` on every occurrence of `cron` (five fields, or six with seconds first) in `timeZone`
+   * (UTC by default), under `key`: scheduling a key again replaces it. Whatever number of processes run, each
+   * occurrence sends one job (pg-boss files it under an occurrence key), and DST gaps and repeats follow the zone.
+   */
+  schedule<S extends TSchema>(
+    queue: QueueRef<S>,
+    key: string,
+    cron: string,
+    data: Static<S>,
+    options?: { timeZone?: string | undefined },
+  ): Promise<void>;
+  /** Removes the schedule of `key`; unknown keys are fine. */
+  unschedule(queue: QueueRef, key: string): Promise<void>;
+  /** What is scheduled on `queue`, by key. */
+  schedules(queue: QueueRef): Promise<Array<{ key: string; cron: string; timeZone: string }>>;
+  /** The next `count` occurrences of `cron` in `timeZone`, computed as the scheduler will. */
+  nextOccurrences(cron: string, options: { timeZone?: string | undefined; count: number }): Date[];
   /** Routes every {@link CoreQueue.publishTopic} of `topic` into `queue` (pg-boss pub/sub); declares it first. */
   subscribeTopic(topic: string, queue: QueueRef): Promise<void>;
   /** Sends `data` to every queue subscribed to `topic` inside `transaction`: the jobs exist only if it commits. */
@@ -76,6 +109,11 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
     schema: QUEUE_SCHEMA,
     useListenNotify: true,
     application_name: 'assay-queue',
+    // pg-boss sends a schedule's due occurrence when its cron pass runs (one pass per interval across all
+    // processes), skipping occurrences missed in between: every 5 s makes schedules fire within 5 s of their time
+    // and gives six-field (seconds) crons a resolution of 5 s, for one cheap query per interval.
+    cronMonitorIntervalSeconds: SCHEDULE_CHECK_SECONDS,
+    cronWorkerIntervalSeconds: 1,
   });
   // pg-boss emits errors from background loops (maintenance, polling, settling); an unhandled `error` event
   // would crash the process, and each one is worth a log line rather than a restart.
@@ -173,14 +211,24 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
       });
       assertRunning(`send to queue "${queue.name}"`);
       await declare(queue);
-      const jobOptions = {
-        ...(sendOptions.startAfterSeconds === undefined ? {} : { startAfter: sendOptions.startAfterSeconds }),
-        ...(sendOptions.priority === undefined ? {} : { priority: sendOptions.priority }),
-      };
+      const jobOptions = jobOptionsOf(sendOptions);
       const payload = data as object;
       return sendOptions.singletonKey === undefined
         ? boss.send(queue.name, payload, jobOptions)
         : sendUnlessWaiting(boss, queue.name, payload, { ...jobOptions, singletonKey: sendOptions.singletonKey });
+    },
+    async sendInTransaction(queue, data, transaction, sendOptions = {}) {
+      assertPayload(queue.schema, data, {
+        code: 'QUEUE_PAYLOAD_INVALID',
+        subject: `The job payload for queue "${queue.name}"`,
+      });
+      assertRunning(`send to queue "${queue.name}"`);
+      await declare(queue);
+      return boss.send(queue.name, data as object, {
+        ...jobOptionsOf(sendOptions),
+        ...(sendOptions.singletonKey === undefined ? {} : { singletonKey: sendOptions.singletonKey }),
+        db: fromKnex(transaction),
+      });
     },
     work: (queue, handler, work = {}) =>
       registerWorker(
@@ -194,6 +242,29 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
         settleEach(handler, { queue: queue.name, metrics, logger }) as PgBossHandler<unknown>,
         work,
       ),
+    async schedule(queue, key, cron, data, scheduleOptions = {}) {
+      assertPayload(queue.schema, data, {
+        code: 'QUEUE_PAYLOAD_INVALID',
+        subject: `The scheduled payload for queue "${queue.name}"`,
+      });
+      assertRunning(`schedule on queue "${queue.name}"`);
+      await declare(queue);
+      await create(queue);
+      await boss.schedule(queue.name, cron, data as object, { key, tz: scheduleOptions.timeZone ?? 'UTC' });
+    },
+    async unschedule(queue, key) {
+      assertRunning(`unschedule on queue "${queue.name}"`);
+      await boss.unschedule(queue.name, key);
+    },
+    async schedules(queue) {
+      assertRunning(`list the schedules of queue "${queue.name}"`);
+      return (await boss.getSchedules(queue.name)).map(({ key, cron, timezone }) => ({
+        key,
+        cron,
+        timeZone: timezone,
+      }));
+    },
+    nextOccurrences: (cron, { timeZone, count }) => boss.previewSchedule(cron, { tz: timeZone ?? 'UTC', count }),
     async subscribeTopic(topic, queue) {
       assertRunning(`subscribe queue "${queue.name}" to "${topic}"`);
       await declare(queue);
@@ -206,6 +277,13 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
     depths,
     start: () => (starting ??= start()),
     stop: ({ graceful, timeoutMs }) => (stopping ??= stop(graceful, timeoutMs)),
+  };
+}
+
+function jobOptionsOf(options: SendOptions): { startAfter?: number; priority?: number } {
+  return {
+    ...(options.startAfterSeconds === undefined ? {} : { startAfter: options.startAfterSeconds }),
+    ...(options.priority === undefined ? {} : { priority: options.priority }),
   };
 }
 

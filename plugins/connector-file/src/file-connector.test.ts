@@ -117,6 +117,30 @@ describe('file connector read', () => {
     );
   });
 
+  test('probe counts the files a read would load and fingerprints exactly that set', async () => {
+    const root = await serverRoot({ 'a.csv': 'id\n1\n', 'b.csv': 'id\n2\n' });
+    const probe = async (state?: ConnectorState) => {
+      const ctx = await context();
+      try {
+        return await fileConnector.probe!(ctx, server(root), { name: 's', config: { glob: '*.csv' } }, state);
+      } finally {
+        await ctx.dispose();
+      }
+    };
+    const before = await probe();
+    assert.equal(before.newItems, 2);
+    assert.equal((await probe()).fingerprint, before.fingerprint, 'the same files, the same fingerprint');
+
+    const first = await read(root, '*.csv');
+    assert.deepEqual(await probe(first.state), { newItems: 0, fingerprint: '' });
+    await writeFile(join(root, 'c.csv'), 'id\n3\n');
+    const fresh = await probe(first.state);
+    assert.equal(fresh.newItems, 1);
+    assert.notEqual(fresh.fingerprint, before.fingerprint);
+    await writeFile(join(root, 'c.csv'), 'id\n33\n');
+    assert.notEqual((await probe(first.state)).fingerprint, fresh.fingerprint, 'a rewritten file is a new event');
+  });
+
   test('checkpoints every 100 files, and a read resumed from a mid-read checkpoint reads the rest', async () => {
     const many: Record<string, string> = {};
     for (let i = 0; i < 250; i++) many[`f${String(i).padStart(3, '0')}.csv`] = `id\n${i}\n`;

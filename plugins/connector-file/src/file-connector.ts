@@ -2,7 +2,7 @@ import { defineConnector, FileStreamConfig } from '@assay/sdk';
 import { checkFileRoot } from './check-file-root.ts';
 import { discoverFiles } from './discover-files.ts';
 import { FileConnectionConfig, fileConnectionUi } from './file-connection-config.ts';
-import { readFiles } from './read-files.ts';
+import { probeFiles, readFiles } from './read-files.ts';
 
 /** Reads CSV, JSON, NDJSON, Parquet and Excel files from an allowed server directory or a connection's uploads. */
 export const fileConnector = defineConnector({
@@ -23,4 +23,5 @@ export const fileConnector = defineConnector({
   check: checkFileRoot,
   discover: discoverFiles,
   read: readFiles,
+  probe: probeFiles,
 });

@@ -1,12 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { compileGlob, formatFor, readOptionsFor, SeenFiles, UserError } from '@assay/sdk';
+import { compileGlob, formatFor, probeOfNewFiles, readOptionsFor, SeenFiles, UserError } from '@assay/sdk';
 import type {
   ConnectorContext,
   ConnectorState,
   FileFormat,
+  FileGlob,
   FileStreamSettings,
   ReadItem,
+  SeenEntry,
+  StreamProbe,
   StreamRequest,
 } from '@assay/sdk';
 import { downloadObject } from './download-object.ts';
@@ -34,13 +37,7 @@ export async function* readObjects(
   state: ConnectorState | undefined,
 ): AsyncGenerator<ReadItem> {
   const settings = stream.config;
-  if (typeof settings?.glob !== 'string') {
-    throw new UserError(`Stream "${stream.name}" needs a "glob" naming its objects, e.g. "sales/*.csv"`, {
-      code: 'FILE_GLOB_REQUIRED',
-      details: { stream: stream.name },
-    });
-  }
-  const glob = compileGlob(settings.glob);
+  const glob = streamGlob(stream);
   const client = createS3Client(config);
   const seen = new SeenFiles(state);
   const directory = join(ctx.workDir, 'objects');
@@ -89,6 +86,45 @@ export async function* readObjects(
   } finally {
     client.destroy();
   }
+}
+
+/** The objects a read from `state` would download now, without downloading them. */
+export async function probeObjects(
+  ctx: ConnectorContext,
+  config: S3ConnectionSettings,
+  stream: StreamRequest<FileStreamSettings>,
+  state: ConnectorState | undefined,
+): Promise<StreamProbe> {
+  const glob = streamGlob(stream);
+  const client = createS3Client(config);
+  const seen = new SeenFiles(state);
+  const fresh: Array<readonly [string, SeenEntry]> = [];
+  try {
+    const listing = listObjects(client, {
+      bucket: config.bucket,
+      keyPrefix: keyPrefixOf(config),
+      base: glob.base,
+      include: glob.matches,
+      signal: ctx.signal,
+    });
+    for await (const object of listing) {
+      const entry = entryOf(object);
+      if (seen.isNew(object.relativePath, entry)) fresh.push([object.relativePath, entry]);
+    }
+  } finally {
+    client.destroy();
+  }
+  return probeOfNewFiles(fresh);
+}
+
+function streamGlob(stream: StreamRequest<FileStreamSettings>): FileGlob {
+  if (typeof stream.config?.glob !== 'string') {
+    throw new UserError(`Stream "${stream.name}" needs a "glob" naming its objects, e.g. "sales/*.csv"`, {
+      code: 'FILE_GLOB_REQUIRED',
+      details: { stream: stream.name },
+    });
+  }
+  return compileGlob(stream.config.glob);
 }
 
 function entryOf(object: ListedObject): readonly [number, number, string] {

@@ -145,6 +145,30 @@ describe('s3 connector read', () => {
     assert.deepEqual(Object.keys((fourth.state as { files: object }).files), ['a.csv', 'b.csv', 'd.csv']);
   });
 
+  test('probe counts the objects a read would download, without downloading them', async () => {
+    const config = connection();
+    await put(config, 'a.csv', 'id\n1\n');
+    await put(config, 'b.json', '[]');
+    const probe = async (state?: ConnectorState) => {
+      const ctx = await createConnectorContext();
+      try {
+        const probed = await s3Connector.probe!(ctx, config as never, { name: 's', config: { glob: '*.csv' } }, state);
+        assert.deepEqual(await readdir(ctx.workDir), [], 'nothing downloaded');
+        return probed;
+      } finally {
+        await ctx.dispose();
+      }
+    };
+    const before = await probe();
+    assert.equal(before.newItems, 1);
+    const first = await read(config, '*.csv');
+    assert.deepEqual(await probe(first.state), { newItems: 0, fingerprint: '' });
+    await put(config, 'c.csv', 'id\n3\n');
+    const fresh = await probe(first.state);
+    assert.equal(fresh.newItems, 1);
+    assert.notEqual(fresh.fingerprint, before.fingerprint);
+  });
+
   test('checkpoints every 100 objects and deletes the downloads before a checkpoint once it is committed', async () => {
     const config = connection();
     const keys = Array.from({ length: 205 }, (_, i) => `p/${String(i).padStart(4, '0')}.csv`);

@@ -1,7 +1,7 @@
 import { defineConnector, FileStreamConfig } from '@assay/sdk';
 import { checkBucket } from './check-bucket.ts';
 import { discoverObjects } from './discover-objects.ts';
-import { readObjects } from './read-objects.ts';
+import { probeObjects, readObjects } from './read-objects.ts';
 import { S3ConnectionConfig, s3ConnectionUi } from './s3-connection-config.ts';
 
 /** Reads CSV, JSON, NDJSON, Parquet and Excel objects from an S3 or S3-compatible bucket. */
@@ -22,4 +22,5 @@ export const s3Connector = defineConnector({
   check: checkBucket,
   discover: discoverObjects,
   read: readObjects,
+  probe: probeObjects,
 });

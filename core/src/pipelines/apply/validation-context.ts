@@ -1,0 +1,33 @@
+import type { ContributionRegistry } from '../../plugins/contribution-registry.ts';
+import type { PipelineValidationContext } from '../document/validate-pipeline.ts';
+
+/** What a pipeline is validated against besides the installed plugins, fetched before validation starts. */
+export interface WorkspaceFacts {
+  /** Connection name → connector type: the workspace's, plus those of the same apply. */
+  readonly connections: ReadonlyMap<string, string>;
+  /** Datasets that exist in the lake, or that a pipeline of the workspace or of the same apply writes. */
+  readonly datasets: ReadonlySet<string>;
+}
+
+/** Adapts the plugin registry and the workspace's facts to the synchronous lookups validation makes. */
+export function createValidationContext(
+  registry: ContributionRegistry,
+  facts: WorkspaceFacts,
+): PipelineValidationContext {
+  return {
+    operator(type, version) {
+      const entry = registry.operator(type, version);
+      if (entry === undefined) return undefined;
+      const { inputs, output } = entry.definition;
+      return { type: entry.type, version: entry.version, config: entry.config, inputs, output };
+    },
+    operatorTypes: () => [...new Set(registry.operators.map((entry) => entry.type))],
+    check: (type) => {
+      const entry = registry.check(type);
+      return entry === undefined ? undefined : { config: entry.config };
+    },
+    connectionType: (name) => facts.connections.get(name),
+    connectorStreamConfig: (type) => registry.connector(type)?.definition.streamConfig,
+    datasetExists: (dataset) => facts.datasets.has(dataset),
+  };
+}

@@ -1,0 +1,25 @@
+import { OperationalError, UserError, type AssayError } from '@assay/sdk';
+
+/**
+ * The error a job ends with once its signal is aborted: `JOB_TIMEOUT` (operational, so the queue may retry) when the
+ * signal timed out (`AbortSignal.timeout`), otherwise `JOB_CANCELLED` (not retried). What the operator threw while
+ * being interrupted (usually `QUERY_CANCELLED`) is kept as the cause.
+ */
+export function cancellationError(signal: AbortSignal, where: string, cause?: unknown): AssayError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new OperationalError(`${where} exceeded its time limit and was stopped; nothing more was committed`, {
+      code: 'JOB_TIMEOUT',
+      cause: cause ?? reason,
+    });
+  }
+  return new UserError(`${where} was cancelled; nothing more was committed`, {
+    code: 'JOB_CANCELLED',
+    cause: cause ?? reason,
+  });
+}
+
+/** Throws the cancellation error when the signal is aborted: checked before every step that commits. */
+export function throwIfCancelled(signal: AbortSignal, where: string): void {
+  if (signal.aborted) throw cancellationError(signal, where);
+}

@@ -1,0 +1,223 @@
+import { AssayError, type Logger, type OperatorContext, type OperatorResult } from '@assay/sdk';
+import type { Knex } from 'knex';
+import { createEngine, type EngineOptions } from '../../engine/engine.ts';
+import type { LakeService } from '../../lake/lake-service.ts';
+import type { OperatorEntry } from '../../plugins/contribution-registry.ts';
+import { cancellationError, throwIfCancelled } from './job-cancellation.ts';
+import { assertJobShape, validatedConfig } from './job-config.ts';
+import { pinInputs, snapshotOrUndefined, type PinnedInput } from './job-inputs.ts';
+import { createJobOutput } from './job-output.ts';
+import { createJobSession, type JobSession } from './job-session.ts';
+import { createJobStateStore, jobTxnAppId, JobStateTracker } from './job-state.ts';
+import { createOperatorEngine } from './operator-engine.ts';
+
+/** What the executor is built from. */
+export interface JobExecutorOptions {
+  readonly lake: LakeService;
+  /** Per-session DuckDB limits and where sessions keep scratch files. */
+  readonly engine: EngineOptions;
+  readonly db: Knex;
+  readonly logger: Logger;
+}
+
+/** One attempt of one job of a pipeline run. */
+export interface JobRunRequest {
+  readonly workspace: string;
+  readonly pipeline: { readonly id: string; readonly name: string };
+  readonly runId: string;
+  /** Increases with every run of the pipeline: the version of the Delta txn the job's write carries. */
+  readonly runSequence: number;
+  readonly job: {
+    readonly id: string;
+    readonly operator: Pick<OperatorEntry, 'pluginId' | 'definition'>;
+    /** As the document layer validated and defaulted it; checked again here. */
+    readonly config: Record<string, unknown>;
+    readonly inputs: readonly string[];
+    readonly output?: string | undefined;
+  };
+  /** 1 on the first attempt. */
+  readonly attempt: number;
+  readonly trigger: string;
+  readonly actor?: string | undefined;
+  /** Aborting cancels the job: a running statement is interrupted and nothing more is committed. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  progress?(done: number, total?: number): void;
+}
+
+/** What a succeeded job did. */
+export interface JobRunResult {
+  readonly status: 'succeeded';
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsUpdated: number;
+  readonly rowsDeleted: number;
+  readonly rowsQuarantined: number;
+  /** The output's version after the job; undefined without an output, or when the table still does not exist. */
+  readonly deltaVersion?: number;
+  /** True when an earlier attempt of this run had committed the write: nothing was written again. */
+  readonly skipped: boolean;
+  /** The version each input was read at. */
+  readonly inputVersions: Record<string, number>;
+  readonly metrics: Record<string, number>;
+  readonly durationMs: number;
+}
+
+/** Runs jobs; the run orchestrator calls it once per attempt. */
+export interface JobExecutor {
+  /**
+   * Runs one job attempt to the end. A failure throws the operator's error as it is (a `UserError` is not worth
+   * retrying, anything else is); a cancelled job throws `JOB_CANCELLED` (`JOB_TIMEOUT` when its signal timed out).
+   */
+  run(request: JobRunRequest): Promise<JobRunResult>;
+}
+
+/** How long an operator gets to stop after its signal is aborted before the job is given up as cancelled. */
+const CANCEL_GRACE_MS = 2_000;
+
+/**
+ * The job executor: validates the job against its operator, pins the inputs, recovers the job's state, gives the
+ * operator a sandboxed engine session over the input views and an output that commits exactly once per run, and
+ * saves the state with the write (or on success when there is none).
+ */
+export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
+  const { lake, db } = options;
+  const engine = createEngine(options.engine);
+  const states = createJobStateStore(db);
+
+  return {
+    async run(request) {
+      const started = Date.now();
+      const { job, signal } = request;
+      const definition = job.operator.definition;
+      const where = `Job "${job.id}" of pipeline ${request.pipeline.name}`;
+      throwIfCancelled(signal, where);
+      assertJobShape(definition, job);
+      const config = validatedConfig(definition, job);
+      const inputs = await pinInputs(lake, request.workspace, job.id, job.inputs);
+      const key = { pipelineId: request.pipeline.id, jobId: job.id };
+      const txn = { appId: jobTxnAppId(key), version: request.runSequence };
+      const table = job.output === undefined ? undefined : lake.table(request.workspace, job.output);
+      const initial = table === undefined ? undefined : await snapshotOrUndefined(table);
+      const committed = await states.recover(key, initial?.txns.get(txn.appId));
+      const state = new JobStateTracker(states, key, request.runSequence, committed.state);
+      const session = createJobSession(engine, inputs, signal);
+      const output =
+        table === undefined || job.output === undefined
+          ? undefined
+          : createJobOutput({
+              dataset: job.output,
+              table,
+              initial,
+              session,
+              state,
+              txn,
+              runId: request.runId,
+              user: request.actor,
+              origin: { pipeline: request.pipeline.name, job: job.id },
+              signal,
+              where,
+            });
+      const ctx: OperatorContext = {
+        log: request.log,
+        signal,
+        run: {
+          runId: request.runId,
+          jobId: job.id,
+          pipeline: request.pipeline.name,
+          workspace: request.workspace,
+          attempt: request.attempt,
+          trigger: request.trigger,
+          actor: request.actor,
+        },
+        inputs: inputs.map((input) => ({ dataset: input.dataset, version: input.snapshot.version })),
+        engine: createOperatorEngine(session),
+        output: output?.output,
+        state: committed.state,
+        setState: (value) => state.set(value),
+        progress: (done, total) => request.progress?.(done, total),
+      };
+      request.log.info(
+        { job: job.id, operator: `${definition.type}@${definition.version}`, inputs: ctx.inputs, output: job.output },
+        'job started',
+      );
+      try {
+        const result = (await untilCancelled(() => definition.run(ctx, config), signal, where)) ?? {};
+        await output?.close();
+        throwIfCancelled(signal, where);
+        await state.finish();
+        const written = output?.result();
+        const after = written === undefined && table !== undefined ? await snapshotOrUndefined(table) : undefined;
+        const deltaVersion = written?.version ?? after?.version;
+        const outcome: JobRunResult = {
+          status: 'succeeded',
+          rowsRead: result.rowsRead ?? (await inputRows(inputs, session)),
+          rowsWritten: written?.rowsWritten ?? result.rowsWritten ?? 0,
+          rowsUpdated: written?.rowsUpdated ?? result.rowsUpdated ?? 0,
+          rowsDeleted: written?.rowsDeleted ?? result.rowsDeleted ?? 0,
+          rowsQuarantined: result.rowsQuarantined ?? 0,
+          ...(deltaVersion === undefined ? {} : { deltaVersion }),
+          skipped: written?.skipped ?? false,
+          inputVersions: Object.fromEntries(inputs.map((input) => [input.dataset, input.snapshot.version])),
+          metrics: { ...result.metrics },
+          durationMs: Date.now() - started,
+        };
+        request.log.info({ job: job.id, ...outcome }, 'job succeeded');
+        return outcome;
+      } catch (error) {
+        await output?.close();
+        if (signal.aborted && !(error instanceof AssayError && /^JOB_(CANCELLED|TIMEOUT)$/.test(error.code))) {
+          throw cancellationError(signal, where, error);
+        }
+        throw error;
+      } finally {
+        await session
+          .close()
+          .catch((error: unknown) =>
+            options.logger.warn({ err: error, job: job.id }, 'closing the job session failed'),
+          );
+      }
+    },
+  };
+}
+
+/**
+ * Runs the operator; once the signal is aborted it has {@link CANCEL_GRACE_MS} to stop (its engine statements are
+ * interrupted at once) before the job is given up anyway. Its output is closed then, so it cannot commit later.
+ */
+function untilCancelled(
+  work: () => Promise<OperatorResult>,
+  signal: AbortSignal,
+  where: string,
+): Promise<OperatorResult | undefined> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(cancellationError(signal, where)), CANCEL_GRACE_MS);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void Promise.resolve()
+      .then(work)
+      .then(resolve, reject)
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+        clearTimeout(timer);
+      });
+  });
+}
+
+/** Rows of the inputs at their pinned versions: from file statistics, counted only where a file has none. */
+async function inputRows(inputs: readonly PinnedInput[], session: JobSession): Promise<number> {
+  let total = 0;
+  for (const input of inputs) {
+    if (input.rows !== undefined) {
+      total += input.rows;
+      continue;
+    }
+    const open = await session.get();
+    for await (const chunk of open.stream(`SELECT count(*) AS n FROM ${input.dataset}`)) {
+      total += Number(chunk[0]?.n ?? 0);
+    }
+  }
+  return total;
+}

@@ -1,0 +1,59 @@
+import { AssayError, InputError } from '@assay/sdk';
+import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
+import type { LakeService, LakeTable } from '../../lake/lake-service.ts';
+
+/** An input dataset at the version this job run reads, whatever is committed to it meanwhile. */
+export interface PinnedInput {
+  readonly dataset: string;
+  readonly table: LakeTable;
+  readonly snapshot: DeltaSnapshot;
+  /** Rows at that version from the files' statistics; undefined when a file carries none. */
+  readonly rows: number | undefined;
+}
+
+/**
+ * Pins every input at its latest version when the job starts, so all of the job's reads see one consistent state.
+ * Inputs that do not exist are reported together: `JOB_INPUT_MISSING`, naming them.
+ */
+export async function pinInputs(
+  lake: LakeService,
+  workspace: string,
+  jobId: string,
+  datasets: readonly string[],
+): Promise<PinnedInput[]> {
+  const pinned: PinnedInput[] = [];
+  const missing: string[] = [];
+  for (const dataset of datasets) {
+    const table = lake.table(workspace, dataset);
+    const snapshot = await snapshotOrUndefined(table);
+    if (snapshot === undefined) missing.push(dataset);
+    else pinned.push({ dataset, table, snapshot, rows: rowsOf(snapshot) });
+  }
+  if (missing.length > 0) {
+    throw new InputError(
+      `Job "${jobId}" reads ${missing.join(', ')}, which ${missing.length === 1 ? 'does' : 'do'} not exist in ` +
+        `workspace ${workspace}: run the job that writes ${missing.length === 1 ? 'it' : 'them'} first`,
+      { code: 'JOB_INPUT_MISSING', details: { job: jobId, datasets: missing } },
+    );
+  }
+  return pinned;
+}
+
+/** The latest snapshot, or undefined when the table does not exist yet. */
+export async function snapshotOrUndefined(table: LakeTable): Promise<DeltaSnapshot | undefined> {
+  try {
+    return await table.snapshot();
+  } catch (error) {
+    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+function rowsOf(snapshot: DeltaSnapshot): number | undefined {
+  let rows = 0;
+  for (const file of snapshot.files) {
+    if (file.stats?.numRecords === undefined) return undefined;
+    rows += file.stats.numRecords;
+  }
+  return rows;
+}

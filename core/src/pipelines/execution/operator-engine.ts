@@ -1,0 +1,40 @@
+import { InputError, type OperatorColumn, type OperatorEngine } from '@assay/sdk';
+import type { JobSession } from './job-session.ts';
+
+const DEFAULT_LIMIT = 1_000;
+const MAX_LIMIT = 100_000;
+
+/**
+ * `ctx.engine`: read-only SQL over the job's input views. Every statement passes the session's SQL guard (one
+ * SELECT/WITH, only the inputs, no file functions) before anything else is done with it.
+ */
+export function createOperatorEngine(session: JobSession): OperatorEngine {
+  const describe = async (sql: string): Promise<OperatorColumn[]> => (await session.get()).describe(statementOf(sql));
+  return {
+    describe,
+    async query(sql, options = {}) {
+      const limit = options.limit ?? DEFAULT_LIMIT;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        throw new InputError(`query limit must be an integer from 1 to ${MAX_LIMIT}, not ${String(limit)}`, {
+          code: 'QUERY_LIMIT_INVALID',
+        });
+      }
+      // Checked as written first, so a refusal names the user's statement rather than the wrapper below.
+      await describe(sql);
+      const rows: Record<string, unknown>[] = [];
+      const open = await session.get();
+      for await (const chunk of open.stream(`SELECT * FROM (\n${statementOf(sql)}\n) AS assay_query LIMIT ${limit}`)) {
+        rows.push(...chunk);
+      }
+      return rows;
+    },
+  };
+}
+
+/** The statement without trailing semicolons, so it can be embedded in a larger one. */
+export function statementOf(sql: string): string {
+  return sql
+    .trim()
+    .replace(/;+\s*$/, '')
+    .trimEnd();
+}

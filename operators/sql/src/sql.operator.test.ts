@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createJobTestKit, sortedRows, type JobTestKit } from '@assay/core/job-testing';
+import plugin, { sqlOperator } from './index.ts';
+
+let kit: JobTestKit;
+
+const ORDERS = `SELECT * FROM (VALUES
+  (1, ' Ann@Example.com ', 'oslo', 10.5, 'c'),
+  (2, 'bob@example.com', 'rome', NULL, 'c'),
+  (3, 'CY@example.com', 'lima', 3.0, 'c'),
+  (3, 'CY@example.com', 'lima', 3.0, 'c')
+) AS t(id, email, city, amount, op)`;
+
+const CLEAN = `SELECT DISTINCT id, lower(trim(email)) AS email, city, amount
+  FROM bronze.orders WHERE amount IS NOT NULL`;
+
+before(async () => {
+  kit = await createJobTestKit();
+  await kit.writeDataset('bronze.orders', ORDERS);
+});
+after(() => kit?.close());
+
+const sqlJob = (config: Record<string, unknown>, output: string, inputs = ['bronze.orders']) => ({
+  id: output.replace('.', '_'),
+  operator: sqlOperator,
+  config,
+  inputs,
+  output,
+});
+
+const code = (expected: string) => (error: { code?: string; message?: string }) => {
+  assert.equal(error.code, expected, error.message);
+  return true;
+};
+
+describe('sql operator: write modes (outputs compared as multisets)', () => {
+  test('full_refresh (the default) makes the output exactly the query result, replacing it on each run', async () => {
+    const result = await kit.runJob(sqlJob({ sql: CLEAN }, 'silver.orders'), { runSequence: 1 });
+    // Decimals come back as exact text, as the preview API returns them.
+    assert.equal(result.rowsRead, 4);
+    assert.equal(result.rowsWritten, 2);
+    assert.deepEqual(
+      sortedRows(await kit.rows('silver.orders')),
+      sortedRows([
+        { id: 1, email: 'ann@example.com', city: 'oslo', amount: '10.5' },
+        { id: 3, email: 'cy@example.com', city: 'lima', amount: '3.0' },
+      ]),
+    );
+    // A full refresh takes the query's schema, also when a column changes type or goes away.
+    const again = await kit.runJob(
+      sqlJob({ sql: `SELECT id::VARCHAR AS id, city FROM bronze.orders WHERE id = 2` }, 'silver.orders'),
+      { runSequence: 2 },
+    );
+    assert.equal(again.deltaVersion, 1);
+    assert.deepEqual(await kit.rows('silver.orders'), [{ id: '2', city: 'rome' }]);
+  });
+
+  test('append adds the rows of each run once: a retried attempt of a run is skipped', async () => {
+    const job = sqlJob({ sql: CLEAN, write: { mode: 'append' } }, 'silver.appended');
+    const once = sortedRows([
+      { id: 1, email: 'ann@example.com', city: 'oslo', amount: '10.5' },
+      { id: 3, email: 'cy@example.com', city: 'lima', amount: '3.0' },
+    ]);
+    await kit.runJob(job, { runSequence: 1 });
+    const retry = await kit.runJob(job, { runSequence: 1, attempt: 2 });
+    assert.equal(retry.skipped, true);
+    assert.equal(retry.rowsWritten, 0);
+    assert.deepEqual(sortedRows(await kit.rows('silver.appended')), once, 'one copy of each row');
+    const next = await kit.runJob(job, { runSequence: 2 });
+    assert.equal(next.skipped, false);
+    assert.equal(next.rowsWritten, 2);
+    assert.deepEqual(sortedRows(await kit.rows('silver.appended')), sortedRows([...once, ...once]));
+  });
+
+  test('merge upserts by key and deletes the keys whose rows match deleteWhen', async () => {
+    const output = 'silver.customers';
+    await kit.runJob(
+      sqlJob({ sql: `SELECT DISTINCT id, city, op FROM bronze.orders`, write: { mode: 'merge', key: ['id'] } }, output),
+      { runSequence: 1 },
+    );
+    await kit.writeDataset(
+      'bronze.changes',
+      `SELECT * FROM (VALUES (1, 'bergen', 'u'), (2, 'rome', 'd'), (4, 'quito', 'c')) AS t(id, city, op)`,
+    );
+    const merged = await kit.runJob(
+      sqlJob(
+        {
+          sql: 'SELECT id, city, op FROM bronze.changes',
+          write: { mode: 'merge', key: ['id'], deleteWhen: "op = 'd'" },
+        },
+        output,
+        ['bronze.changes'],
+      ),
+      { runSequence: 2 },
+    );
+    assert.deepEqual([merged.rowsWritten, merged.rowsUpdated, merged.rowsDeleted], [2, 1, 1]);
+    assert.deepEqual(
+      sortedRows(await kit.rows(output)),
+      sortedRows([
+        { id: 1, city: 'bergen', op: 'u' },
+        { id: 3, city: 'lima', op: 'c' },
+        { id: 4, city: 'quito', op: 'c' },
+      ]),
+    );
+  });
+
+  test('partitionBy creates the output partitioned', async () => {
+    await kit.runJob(sqlJob({ sql: CLEAN, write: { partitionBy: ['city'] } }, 'silver.by_city'));
+    const snapshot = await kit.lake.table(kit.workspace, 'silver.by_city').snapshot();
+    assert.deepEqual(snapshot.partitionColumns, ['city']);
+    assert.equal(snapshot.files.length, 2);
+    assert.equal((await kit.rows('silver.by_city')).length, 2);
+  });
+});
+
+describe('sql operator: refusals', () => {
+  test('merge needs a key, and merge-only fields are refused for other modes (JOB_CONFIG_INVALID)', async () => {
+    await assert.rejects(
+      kit.runJob(sqlJob({ sql: CLEAN, write: { mode: 'merge' } }, 'silver.refused')),
+      (error: { code?: string; details?: { path?: string } }) => {
+        assert.equal(error.code, 'JOB_CONFIG_INVALID');
+        assert.equal(error.details?.path, 'config.write.key');
+        return true;
+      },
+    );
+    await assert.rejects(
+      kit.runJob(sqlJob({ sql: CLEAN, write: { mode: 'append', deleteWhen: 'true' } }, 'silver.refused')),
+      code('JOB_CONFIG_INVALID'),
+    );
+    await assert.rejects(kit.runJob(sqlJob({ sql: '' }, 'silver.refused')), code('JOB_CONFIG_INVALID'));
+    assert.equal(await kit.version('silver.refused'), undefined);
+  });
+
+  test("SQL that does not parse or bind is SQL_INVALID with DuckDB's message", async () => {
+    await assert.rejects(
+      kit.runJob(sqlJob({ sql: 'SELECT nope FROM bronze.orders' }, 'silver.refused')),
+      (error: { code?: string; message?: string; details?: { path?: string } }) => {
+        assert.equal(error.code, 'SQL_INVALID');
+        assert.match(error.message!, /Binder Error: Referenced column "nope" not found/);
+        assert.equal(error.details?.path, 'config.sql');
+        return true;
+      },
+    );
+    await assert.rejects(kit.runJob(sqlJob({ sql: 'SELEC 1' }, 'silver.refused')), code('SQL_INVALID'));
+    await assert.rejects(
+      kit.runJob(
+        sqlJob({ sql: CLEAN, write: { mode: 'merge', key: ['id'], deleteWhen: 'missing = 1' } }, 'silver.refused'),
+      ),
+      (error: { code?: string; details?: { path?: string } }) => {
+        assert.equal(error.code, 'SQL_INVALID');
+        assert.equal(error.details?.path, 'config.write.deleteWhen');
+        return true;
+      },
+    );
+    assert.equal(await kit.version('silver.refused'), undefined);
+  });
+
+  for (const [sql, expected] of [
+    ['DROP TABLE bronze.orders', 'SQL_NOT_A_QUERY'],
+    [`COPY (SELECT * FROM bronze.orders) TO '/tmp/assay-orders.csv'`, 'SQL_NOT_A_QUERY'],
+    ['SELECT * FROM bronze.secret', 'SQL_RELATION_NOT_ALLOWED'],
+    [`SELECT * FROM read_parquet('/tmp/*.parquet')`, 'SQL_FUNCTION_NOT_ALLOWED'],
+  ] as const) {
+    test(`${expected}: ${sql}`, async () => {
+      await kit.writeDataset('bronze.secret', `SELECT 'ceo' AS role, 1000000 AS salary`);
+      await assert.rejects(kit.runJob(sqlJob({ sql }, 'silver.refused')), code(expected));
+      assert.equal(await kit.version('silver.refused'), undefined, 'nothing was written');
+      assert.equal(await kit.version('bronze.orders'), 0, 'the input is untouched');
+    });
+  }
+
+  test('cancelling a job during a long query stops it within seconds, and the output gets no new version', async () => {
+    const output = 'silver.slow';
+    await kit.runJob(sqlJob({ sql: 'SELECT 1 AS n' }, output), { runSequence: 1 });
+    const controller = new AbortController();
+    // About 10^11 rows to count: minutes of work on any machine.
+    const slow = sqlJob({ sql: 'SELECT count(*) AS n FROM range(100000000) a, range(1000) b' }, output);
+    setTimeout(() => controller.abort(), 500);
+    const started = Date.now();
+    await assert.rejects(kit.runJob(slow, { runSequence: 2, signal: controller.signal }), (error: { code?: string }) =>
+      ['JOB_CANCELLED', 'QUERY_CANCELLED'].includes(error.code!),
+    );
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 3500, `stopped after ${elapsed} ms`);
+    assert.equal(await kit.version(output), 0);
+    assert.deepEqual(await kit.rows(output), [{ n: 1 }]);
+  });
+});
+
+test('the plugin contributes the sql operator', () => {
+  assert.equal(plugin.id, 'operator-sql');
+  assert.deepEqual(
+    plugin.operators?.map((o) => [o.type, o.version, o.category, o.output]),
+    [['sql', 1, 'silver', 'table']],
+  );
+});
