@@ -10,6 +10,7 @@ import { IN_FLIGHT_JOB_STATUSES, type JobRunRow, type JobRunStatus, type RunRow 
 export interface DispatchContext {
   readonly queue: CoreQueue;
   readonly versions: VersionCache;
+  readonly upstream: UpstreamCache;
   /** Jobs of one workspace queued or running at once, across its runs. */
   readonly maxParallelJobsPerWorkspace: number;
 }
@@ -29,6 +30,29 @@ type DispatchJob = Pick<
   JobRunRow,
   'id' | 'job_id' | 'status' | 'upstream' | 'position' | 'error_code' | 'error_message'
 >;
+
+const CACHED_RUNS = 64;
+
+/**
+ * The upstream job ids of each job run, by run. They never change once a run is recorded, and every job that
+ * finishes moves its run on with the run's row locked: reading a 1,000-job run's upstream lists (a fan-in job alone
+ * lists 1,000 ids) on every step would make that locked step, which all of the run's workers queue behind, the
+ * bottleneck.
+ */
+export class UpstreamCache {
+  readonly #runs = new Map<string, ReadonlyMap<string, readonly string[]>>();
+
+  async of(trx: Knex.Transaction, runId: string): Promise<ReadonlyMap<string, readonly string[]>> {
+    let upstream = this.#runs.get(runId);
+    if (upstream === undefined) {
+      const rows = await trx<JobRunRow>('core_job_runs').where({ run_id: runId }).select('job_id', 'upstream');
+      upstream = new Map(rows.map((row) => [row.job_id, row.upstream]));
+      this.#runs.set(runId, upstream);
+      if (this.#runs.size > CACHED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
+    }
+    return upstream;
+  }
+}
 
 /** Locks the run row for an update; undefined when the run is gone. Every change of a run starts here. */
 export async function lockRun(trx: Knex.Transaction, runId: string): Promise<RunRow | undefined> {
@@ -50,10 +74,13 @@ export async function dispatchLocked(
   if (run.status !== 'queued' && run.status !== 'running' && run.status !== 'cancelling') {
     return { finished: undefined, queued: 0 };
   }
-  const jobs = await trx<JobRunRow>('core_job_runs')
-    .where({ run_id: run.id })
-    .orderBy('position')
-    .select('id', 'job_id', 'status', 'upstream', 'position', 'error_code', 'error_message');
+  const upstream = await context.upstream.of(trx, run.id);
+  const jobs = (
+    await trx<JobRunRow>('core_job_runs')
+      .where({ run_id: run.id })
+      .orderBy('position')
+      .select('id', 'job_id', 'status', 'position', 'error_code', 'error_message')
+  ).map((job) => ({ ...job, upstream: upstream.get(job.job_id) ?? [] }));
   const status = new Map(jobs.map((job) => [job.job_id, job.status]));
   let queued = 0;
   if (run.status === 'cancelling') {

@@ -1,26 +1,18 @@
 import type { Logger } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import {
-  ACTIVE_RUN_STATUSES,
-  FINISHED_JOB_STATUSES,
-  type JobRunRow,
-  type JobRunStatus,
-  type RunRow,
-} from './run-records.ts';
-
-const UNFINISHED_JOB_STATUSES: readonly JobRunStatus[] = ['pending', 'queued', 'running', 'retrying'];
+import { ACTIVE_RUN_STATUSES, FINISHED_JOB_STATUSES, type JobRunRow, type RunRow } from './run-records.ts';
 
 /** The columns of a job run its metrics need. */
 type FinishedJob = Pick<JobRunRow, 'operator' | 'status' | 'attempt' | 'started_at' | 'finished_at' | 'rows_written'>;
 
 /**
  * What one transaction of a run finished, so it is counted once, after commit, by the process that recorded it.
- * Every change of a job run to a final status happens with its run's row locked, so the job runs unfinished right
- * after the lock and finished before commit are exactly the ones this transaction finished.
+ * Every change of a job run to a final status stamps `finished_at` with the transaction's `now()`, so the job runs
+ * of the run with that `finished_at` are exactly the ones this transaction finished.
  */
 export interface FinishWatch {
-  /** Reads the job runs finished since the watch began; inside the transaction, before it commits. */
+  /** Reads the job runs this transaction finished; inside the transaction, before it commits. */
   seal(trx: Knex.Transaction): Promise<void>;
   /** After commit: counts the job runs {@link seal} found and `finished`, the run when this transaction ended it. */
   record(finished: RunRow | undefined): void;
@@ -128,17 +120,15 @@ export function createRunMetrics(registry: Registry, db: Knex, logger: Logger): 
   };
 
   return {
-    async watch(trx, run) {
-      const open = (await trx('core_job_runs')
-        .where({ run_id: run.id })
-        .whereIn('status', UNFINISHED_JOB_STATUSES)
-        .pluck('id')) as string[];
+    async watch(_trx, run) {
       let finishedJobs: FinishedJob[] = [];
       return {
         async seal(sealTrx) {
-          if (open.length === 0) return;
+          // Every transition to a final state stamps finished_at with now(), the transaction's start time: the
+          // job runs this transaction finished are exactly those, with no read of the run's open jobs before.
           finishedJobs = (await sealTrx('core_job_runs')
-            .whereRaw('id = any(?::uuid[])', [open])
+            .where({ run_id: run.id })
+            .whereRaw('finished_at = now()')
             .whereIn('status', FINISHED_JOB_STATUSES)
             .select('operator', 'status', 'attempt', 'started_at', 'finished_at', 'rows_written')) as FinishedJob[];
         },

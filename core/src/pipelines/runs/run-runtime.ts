@@ -1,7 +1,7 @@
 import { runFinished, type EventBus, type JobFinished, jobFinished, type Logger } from '@assay/sdk';
 import type { Knex } from 'knex';
 import type { CoreQueue } from '../../queue/queue-service.ts';
-import { dispatchLocked, lockRun, type DispatchContext, type DispatchResult } from './run-dispatch.ts';
+import { type DispatchContext, dispatchLocked, type DispatchResult, lockRun, UpstreamCache } from './run-dispatch.ts';
 import type { VersionCache } from './pipeline-versions.ts';
 import type { RunNotifications } from './run-notifications.ts';
 import { NO_RUN_METRICS, type RunMetrics } from './run-metrics.ts';
@@ -53,6 +53,7 @@ export function createRunRuntime(options: {
   const dispatch: DispatchContext = {
     queue: options.queue,
     versions: options.versions,
+    upstream: new UpstreamCache(),
     maxParallelJobsPerWorkspace: options.maxParallelJobsPerWorkspace,
   };
 
