@@ -20,6 +20,12 @@ before(async () => {
     `pluginConfig:\n  connector-file: { allowedRoots: ["${join(dir, 'data')}"] }\n`,
   );
   env = { DATABASE_URL: database.url, ASSAY_HOME: join(dir, 'home'), ASSAY_CONFIG: join(dir, 'assay.yaml') };
+  // The commands below use the CLI's default workspace, which a server makes with its first admin: this test
+  // never starts one, so it makes the workspace from the shell.
+  for (const args of [['migrate'], ['workspace', 'create', 'default']]) {
+    const result = await runAssayToEnd(args, env);
+    assert.equal(result.code, 0, result.stderr.join('\n'));
+  }
 });
 after(async () => {
   await database?.drop();

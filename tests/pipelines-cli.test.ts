@@ -54,6 +54,12 @@ before(async () => {
     ASSAY_HOME: join(dir, 'home'),
     ASSAY_PLUGINS: join(import.meta.dirname, 'fixtures', 'pipeline-operators-plugin'),
   };
+  // The commands below use the CLI's default workspace, which a server makes with its first admin: this test
+  // never starts one, so it makes the workspace from the shell.
+  for (const args of [['migrate'], ['workspace', 'create', 'default']]) {
+    const result = await runAssayToEnd(args, env, dir);
+    assert.equal(result.code, 0, result.stderr.join('\n'));
+  }
 });
 after(async () => {
   await database?.drop();

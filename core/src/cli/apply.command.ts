@@ -65,7 +65,7 @@ export async function applyCommand(args: string[]): Promise<number> {
     }
   };
   try {
-    return await withPlatform(configFor(values), async (platform) => {
+    return await withPlatform(configFor(values), { workspace: values.workspace }, async (platform) => {
       const result = await platform.pipelines.apply({
         workspace: values.workspace,
         files,

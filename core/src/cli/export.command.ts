@@ -25,7 +25,9 @@ export async function exportCommand(args: string[]): Promise<number> {
     },
   });
   if (positionals.length > 0) throw new InputError(`Usage: ${exportUsage}`, { code: 'USAGE' });
-  const documents = await withPlatform(configFor(values), (platform) => platform.pipelines.export(values.workspace));
+  const documents = await withPlatform(configFor(values), { workspace: values.workspace }, (platform) =>
+    platform.pipelines.export(values.workspace),
+  );
   const { out } = values;
   if (out === undefined) {
     process.stdout.write(values.json ? `${JSON.stringify(documents)}\n` : documentsYaml(documents));

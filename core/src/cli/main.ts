@@ -19,6 +19,7 @@ import { runsCommand, runsUsage } from './runs.command.ts';
 import { applyCommand, applyUsage } from './apply.command.ts';
 import { exportCommand, exportUsage } from './export.command.ts';
 import { pipelineCommand, pipelineUsage } from './pipeline.command.ts';
+import { workspaceCommand, workspaceUsage } from './workspace.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -41,7 +42,11 @@ Commands:
   ${runsUsage.replace(/\n/g, '\n  ')}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
+  ${workspaceUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
+
+--workspace defaults to "default", the workspace a server creates with the first admin at its first start; a
+workspace that does not exist is refused (WORKSPACE_NOT_FOUND) before anything is written.
 
 Configuration comes from assay.yaml (or --config FILE) and the environment:
   PORT, HOST, ASSAY_HOME, DATABASE_URL, ASSAY_LAKE, ASSAY_PLUGINS, LOG_LEVEL, ASSAY_SECRET_KEY,
@@ -82,6 +87,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   table: tableCommand,
   secrets: secretsCommand,
   user: userCommand,
+  workspace: workspaceCommand,
   connection: connectionCommand,
   ingest: ingestCommand,
   apply: applyCommand,

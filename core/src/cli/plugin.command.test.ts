@@ -11,6 +11,7 @@ import { createDatabase } from '../database/database.ts';
 import { runMigrations } from '../database/migrations.ts';
 import { isEnabled } from '../plugins/installed-plugins.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
+import { WorkspaceStore } from '../workspaces/workspace-store.ts';
 import { runPluginCommand, type PluginCommandContext } from './plugin.command.ts';
 
 const fixtures = fileURLToPath(new URL('../../../tests/fixtures/', import.meta.url));
@@ -46,6 +47,7 @@ before(async () => {
   testDb = await createTestDatabase();
   db = createDatabase(testDb.url);
   await runMigrations(db);
+  await new WorkspaceStore(db).create({ slug: 'sales' });
 });
 
 after(async () => {
@@ -106,6 +108,16 @@ describe('assay plugin', () => {
     await runPluginCommand(['enable', 'example', '-w', 'sales', '--json'], enable);
     assert.deepEqual(JSON.parse(enable.lines[0]!), { id: 'example', workspace: 'sales', enabled: true });
     assert.equal(await isEnabled(db, 'example', 'sales'), true);
+  });
+
+  it('refuses a workspace that does not exist and records nothing for it', async () => {
+    const ctx = context({ specs: [join(fixtures, 'example-plugin')] });
+    await assert.rejects(runPluginCommand(['disable', 'example', '--workspace', 'slaes'], ctx), {
+      code: 'WORKSPACE_NOT_FOUND',
+      message: /^Workspace "slaes" does not exist; the workspaces are sales\. .*"assay workspace create slaes"$/,
+    });
+    assert.deepEqual(await db('core_plugin_workspaces').where({ workspace: 'slaes' }), []);
+    assert.deepEqual(ctx.lines, []);
   });
 
   it('refuses an unknown plugin, a bad workspace and a missing --workspace before touching the database', async () => {

@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
-import { InputError, NotFoundError, OperationalError } from '@assay/sdk';
+import { InputError, NotFoundError } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { declaredContributions } from '../plugins/contribution-summary.ts';
 import { assertWorkspaceSlug, recordLoaded, setEnabled } from '../plugins/installed-plugins.ts';
 import { readInstalledDependencies } from '../plugins/plugin-install-dir.ts';
 import { installPlugin, removePlugin } from '../plugins/plugin-installer.ts';
 import { loadPlugins, type LoadedPlugin } from '../plugins/plugin-loader.ts';
+import { WorkspaceStore } from '../workspaces/workspace-store.ts';
+import { databaseNotMigrated } from './database-not-migrated.ts';
+import { requireWorkspace } from './require-workspace.ts';
 
 /** What `assay plugin` needs from the process: where plugins live, the database, and where to print. */
 export interface PluginCommandContext {
@@ -130,10 +133,11 @@ async function setWorkspaceEnablement(
   }
   const { db, close } = await context.openDatabase();
   try {
+    await requireWorkspace(new WorkspaceStore(db), workspace);
     await recordLoaded(db, [entry]);
     await setEnabled(db, id, workspace, enabled);
   } catch (error) {
-    throw notMigrated(error) ?? error;
+    throw databaseNotMigrated(error, 'plugin') ?? error;
   } finally {
     await close();
   }
@@ -156,18 +160,6 @@ function describeContributions(contributions: ReturnType<typeof declaredContribu
     .filter((kind) => contributions[kind].length > 0)
     .map((kind) => `${kind}: ${contributions[kind].join(', ')}`);
   return parts.join('; ') || '-';
-}
-
-/** PostgreSQL's "undefined table": the database was never migrated by this version of Assay. */
-function notMigrated(error: unknown): OperationalError | undefined {
-  if ((error as { code?: unknown }).code !== '42P01') return undefined;
-  return new OperationalError(
-    'The database has no plugin tables yet: run "assay migrate" (or start Assay once) first',
-    {
-      code: 'DATABASE_NOT_MIGRATED',
-      cause: error,
-    },
-  );
 }
 
 function required(value: string | undefined, subcommand: string, what: string): string {

@@ -1,5 +1,9 @@
-/** Prints rows as an aligned text table (for humans; `--json` is for scripts). */
-export function printTable(rows: ReadonlyArray<Record<string, unknown>>, columns?: readonly string[]): void {
+/** Prints rows as an aligned text table (for humans; `--json` is for scripts), to stdout unless `out` is given. */
+export function printTable(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  columns?: readonly string[],
+  out: (line: string) => void = (line) => console.log(line),
+): void {
   const names = columns ?? Object.keys(rows[0] ?? {});
   if (names.length === 0) return;
   const cell = (value: unknown) =>
@@ -10,8 +14,8 @@ export function printTable(rows: ReadonlyArray<Record<string, unknown>>, columns
       .map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  console.log(line([...names]));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const row of rows) console.log(line(names.map((name) => cell(row[name]))));
-  console.log(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
+  out(line([...names]));
+  out(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) out(line(names.map((name) => cell(row[name]))));
+  out(`(${rows.length} row${rows.length === 1 ? '' : 's'})`);
 }

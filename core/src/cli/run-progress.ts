@@ -11,7 +11,10 @@ export interface ProgressOutput {
 /** Shows a run's stream as it comes. */
 export interface RunProgress {
   onEvent(event: RunStreamEvent): void;
-  /** Clears the live block (a terminal) and prints the outcome: the failing jobs' codes and messages. */
+  /**
+   * Clears the live block (a terminal) and prints the outcome: the run's status as progress, and each failed or
+   * cancelled job as `<job>: <CODE>: <message>` on the error output.
+   */
   finish(run: RunWithJobs): void;
 }
 
@@ -31,9 +34,14 @@ const ICONS: Record<JobRunRecord['status'], string> = {
 /**
  * Renders a run for people. On a terminal, one line per job, redrawn in place (at most ten times a second), with
  * a bar for jobs that report progress; warnings and errors from job logs are printed above it. Otherwise one line
- * per change (status of the run or a job, warnings, errors), fit for CI logs.
+ * per change (status of the run or a job, warnings, errors), fit for CI logs. Progress goes to `out`; the failures
+ * of the finished run go to `errors` (stderr), as the CLI reports every error.
  */
-export function createRunProgress(out: ProgressOutput, now: () => number = Date.now): RunProgress {
+export function createRunProgress(
+  out: ProgressOutput,
+  errors: Pick<ProgressOutput, 'write'>,
+  now: () => number = Date.now,
+): RunProgress {
   const jobs = new Map<string, JobRunRecord>();
   const progress = new Map<string, { done: number; total: number | null }>();
   let drawn = 0;
@@ -100,7 +108,7 @@ export function createRunProgress(out: ProgressOutput, now: () => number = Date.
       const seconds = ((run.durationMs ?? 0) / 1000).toFixed(1);
       out.write(`run ${run.id} of ${pipeline || run.pipeline} v${run.version} ${run.status} in ${seconds} s\n`);
       for (const job of run.jobs.filter((j) => j.status === 'failed' || j.status === 'cancelled')) {
-        out.write(`  ${job.jobId}: ${job.error?.code ?? job.status}: ${job.error?.message ?? ''}\n`);
+        errors.write(`${job.jobId}: ${job.error?.code ?? job.status}: ${job.error?.message ?? ''}\n`);
       }
     },
   };

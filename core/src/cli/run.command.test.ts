@@ -7,10 +7,10 @@ import { runCommand, type RunCommandIo, type RunSessionStarter } from './run.com
 import { runsCommand } from './runs.command.ts';
 
 let kit: RunsKit;
-const starts: boolean[] = [];
+const starts: Array<{ works: boolean; workspace: string }> = [];
 // The kit's process works jobs, as `assay run --watch` does in its own process.
 const starter: RunSessionStarter = async (_config, options) => {
-  starts.push(options.works);
+  starts.push(options);
   return { runs: kit.main.runs, close: async () => undefined };
 };
 
@@ -29,14 +29,16 @@ after(() => kit?.close());
 
 function capture(isTTY = false) {
   let text = '';
+  let errors = '';
   const signals = new EventEmitter();
   const exits: number[] = [];
   const io: RunCommandIo = {
     out: { isTTY, columns: 100, write: (chunk: string) => void (text += chunk) },
+    err: { write: (chunk: string) => void (errors += chunk) },
     signals: signals as unknown as RunCommandIo['signals'],
     exit: (code) => void exits.push(code),
   };
-  return { io, signals, exits, text: () => text };
+  return { io, signals, exits, text: () => text, errors: () => errors };
 }
 
 describe('assay run and assay runs', () => {
@@ -44,18 +46,21 @@ describe('assay run and assay runs', () => {
     const out = capture();
     const code = await runCommand(['sales', '--workspace', 'cli', '--watch'], starter, out.io);
     assert.equal(code, 0, out.text());
-    assert.equal(starts.at(-1), true, '--watch works jobs in this process');
+    assert.deepEqual(starts.at(-1), { works: true, workspace: 'cli' }, '--watch works jobs in this process');
     assert.match(out.text(), /^run \S+ \(sales v1, #1\) queued$/m);
     assert.match(out.text(), /^load: running$/m);
     assert.match(out.text(), /^load: succeeded in \d+\.\d s: 1 row\(s\) written$/m);
     assert.match(out.text(), /^clean: succeeded/m);
     assert.match(out.text(), /^run \S+ of sales v1 succeeded in \d+\.\d s$/m);
+    assert.equal(out.errors(), '', 'nothing on stderr when the run succeeded');
   });
 
-  test('a failed run exits 1 and names the failing job with its code and message', async () => {
+  test('a failed run exits 1 and names the failing job with its code and message on stderr', async () => {
     const out = capture();
     assert.equal(await runCommand(['broken', '--workspace', 'cli', '--watch'], starter, out.io), 1);
-    assert.match(out.text(), /^ {2}oops: BAD_ROW: attempt 1 of oops fails on purpose$/m);
+    assert.equal(out.errors(), 'oops: BAD_ROW: attempt 1 of oops fails on purpose\n');
+    assert.match(out.text(), /^run \S+ of broken v1 failed in \d+\.\d s$/m, 'the outcome is progress: stdout');
+    assert.doesNotMatch(out.text(), /BAD_ROW: attempt/, 'the failure summary is not on stdout');
     assert.match(out.text(), /oops error: attempt 1 of oops fails on purpose/, 'job errors are shown as they happen');
   });
 
@@ -70,7 +75,7 @@ describe('assay run and assay runs', () => {
     assert.equal(await running, 1);
     assert.match(out.text(), /cancelling the run/);
     assert.match(out.text(), /^run \S+ of endless v1 cancelled/m);
-    assert.match(out.text(), /^ {2}forever: JOB_CANCELLED/m);
+    assert.match(out.errors(), /^forever: JOB_CANCELLED/m);
   });
 
   test('on a terminal the jobs are a block redrawn in place, with bars for jobs that report progress', async () => {
@@ -84,7 +89,7 @@ describe('assay run and assay runs', () => {
   test('without --watch, run only starts the run; --json prints it', async () => {
     const out = capture();
     assert.equal(await runCommand(['sales', '--workspace', 'cli', '--job', 'clean', '--json'], starter, out.io), 0);
-    assert.equal(starts.at(-1), false, 'nothing is worked in this process');
+    assert.deepEqual(starts.at(-1), { works: false, workspace: 'cli' }, 'nothing is worked in this process');
     const run = JSON.parse(out.text());
     assert.deepEqual(run.selection, { job: 'clean', direction: 'only' });
     assert.match(run.actor, /^cli:/);
@@ -115,8 +120,9 @@ describe('assay run and assay runs', () => {
 
     const resumed = capture();
     assert.equal(await runsCommand(['resume', failed.id, '--workspace', 'cli', '--watch'], starter, resumed.io), 1);
-    assert.equal(starts.at(-1), true);
+    assert.deepEqual(starts.at(-1), { works: true, workspace: 'cli' });
     assert.match(resumed.text(), /^run \S+ of broken v1 failed/m);
+    assert.match(resumed.errors(), /^oops: BAD_ROW: /m);
 
     const table = capture();
     await runsCommand(['list', '--workspace', 'cli', '--status', 'failed'], starter, table.io);

@@ -4,9 +4,8 @@ import { InputError } from '@assay/sdk';
 import type { AssayConfig } from '../config/config.schema.ts';
 import type { RunSelection, RunWithJobs } from '../pipelines/runs/run-records.ts';
 import type { RunService } from '../pipelines/runs/run-service.ts';
-import { createLogger } from '../platform/logger.ts';
-import { startPlatform } from '../platform/platform.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
+import { startPlatformSession } from './platform-session.ts';
 import { createRunProgress, type ProgressOutput } from './run-progress.ts';
 
 export const runUsage = `assay run <pipeline> [--workspace ws] [--job id [--downstream|--upstream]] [--version N]
@@ -22,19 +21,30 @@ export interface RunSession {
   close(): Promise<void>;
 }
 
-/** Boots what a command needs; `works`: this process works queue jobs (`--watch`). */
-export type RunSessionStarter = (config: AssayConfig, options: { works: boolean }) => Promise<RunSession>;
+/**
+ * Boots what a command needs; `works`: this process works queue jobs (`--watch`). Refuses a `workspace` that does
+ * not exist (`WORKSPACE_NOT_FOUND`) before anything is worked or written.
+ */
+export type RunSessionStarter = (
+  config: AssayConfig,
+  options: { works: boolean; workspace: string },
+) => Promise<RunSession>;
 
 /** Where a command writes and which signals it hears. */
 export interface RunCommandIo {
+  /** Progress and results (stdout). */
   readonly out: ProgressOutput;
+  /** Failures: the failed jobs of a watched run, a cancel that did not work (stderr). */
+  readonly err: Pick<ProgressOutput, 'write'>;
   readonly signals: Pick<NodeJS.Process, 'on' | 'off'>;
   /** Called on a second Ctrl-C. */
   readonly exit: (code: number) => void;
 }
 
-const defaultIo: RunCommandIo = {
+/** The process: stdout, stderr, its signals and exit. */
+export const processIo: RunCommandIo = {
   out: process.stdout,
+  err: process.stderr,
   signals: process,
   exit: (code) => process.exit(code),
 };
@@ -43,7 +53,7 @@ const defaultIo: RunCommandIo = {
 export async function runCommand(
   args: string[],
   start: RunSessionStarter = startRunSession,
-  io: RunCommandIo = defaultIo,
+  io: RunCommandIo = processIo,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -74,7 +84,7 @@ export async function runCommand(
       ? undefined
       : { job: values.job, direction: values.downstream ? 'downstream' : values.upstream ? 'upstream' : 'only' };
 
-  const session = await start(configFor(values), { works: values.watch });
+  const session = await start(configFor(values), { works: values.watch, workspace: values.workspace });
   try {
     const run = await session.runs.startRun({
       workspace: values.workspace,
@@ -108,16 +118,16 @@ export async function watchUntilDone(
   workspace: string,
   runId: string,
   options: { json: boolean },
-  io: RunCommandIo = defaultIo,
+  io: RunCommandIo = processIo,
 ): Promise<number> {
-  const progress = options.json ? undefined : createRunProgress(io.out);
+  const progress = options.json ? undefined : createRunProgress(io.out, io.err);
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return io.exit(130);
     interrupted = true;
     if (!options.json) io.out.write('cancelling the run (Ctrl-C again to exit at once)\n');
     runs.cancel(workspace, runId).catch((error: unknown) => {
-      io.out.write(`could not cancel: ${error instanceof Error ? error.message : String(error)}\n`);
+      io.err.write(`could not cancel: ${error instanceof Error ? error.message : String(error)}\n`);
     });
   };
   io.signals.on('SIGINT', onSignal);
@@ -148,13 +158,10 @@ export function cliActor(): string {
  * Boots the platform for a run command: no HTTP; with `works`, this process also works queue jobs (so `--watch`
  * needs no server). Quiet on the terminal unless LOG_LEVEL asks.
  */
-export async function startRunSession(config: AssayConfig, options: { works: boolean }): Promise<RunSession> {
-  const logLevel = process.env.LOG_LEVEL === undefined && config.logLevel === 'info' ? 'warn' : config.logLevel;
-  const platform = await startPlatform({
-    config,
-    role: 'worker',
-    works: options.works,
-    logger: createLogger({ logLevel }, 'cli', 2),
-  });
+export async function startRunSession(
+  config: AssayConfig,
+  options: { works: boolean; workspace: string },
+): Promise<RunSession> {
+  const platform = await startPlatformSession(config, options);
   return { runs: platform.runs, close: () => platform.close() };
 }

@@ -4,7 +4,14 @@ import type { RunStatus, RunWithJobs } from '../pipelines/runs/run-records.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { printTable } from './print-table.ts';
 import { describeJob } from './run-progress.ts';
-import { cliActor, startRunSession, watchUntilDone, type RunCommandIo, type RunSessionStarter } from './run.command.ts';
+import {
+  cliActor,
+  processIo,
+  startRunSession,
+  watchUntilDone,
+  type RunCommandIo,
+  type RunSessionStarter,
+} from './run.command.ts';
 
 export const runsUsage = `assay runs list|show|logs|cancel|resume [--workspace ws] [--json]
       list [--pipeline p] [--status s] [--limit n]; show <run id>; logs <run id> <job> [--attempt n];
@@ -16,7 +23,7 @@ const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'faile
 export async function runsCommand(
   args: string[],
   start: RunSessionStarter = startRunSession,
-  io: RunCommandIo = { out: process.stdout, signals: process, exit: (code) => process.exit(code) },
+  io: RunCommandIo = processIo,
 ): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -41,7 +48,7 @@ export async function runsCommand(
   }
   const ws = values.workspace;
   const print = (line: string) => io.out.write(`${line}\n`);
-  const session = await start(configFor(values), { works: action === 'resume' && values.watch });
+  const session = await start(configFor(values), { works: action === 'resume' && values.watch, workspace: ws });
   try {
     const { runs } = session;
     switch (action) {

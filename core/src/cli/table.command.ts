@@ -9,14 +9,24 @@ import { loadSnapshot, type DeltaSnapshot } from '../lake/delta/snapshot.ts';
 import { snapshotSelectSql } from '../lake/delta/snapshot-sql.ts';
 import { localDataFiles } from '../lake/snapshot-files.ts';
 import { resolveTableLocation, type TableLocation } from '../lake/table-location.ts';
+import type { AssayConfig } from '../config/config.schema.ts';
+import { openDatabase } from '../database/open-database.ts';
+import { WorkspaceStore } from '../workspaces/workspace-store.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
+import { databaseNotMigrated } from './database-not-migrated.ts';
+import { cliLogger } from './platform-session.ts';
 import { printTable } from './print-table.ts';
+import { requireWorkspace } from './require-workspace.ts';
 
 export const tableUsage = `assay table info|history|read <path | s3://bucket/path | layer.name> [options]
       Inspects any Delta table (also one Spark or Databricks wrote): --version N | --timestamp T, --json,
-      history --limit N, read --limit N [--out file.parquet], --workspace <ws> for layer.name.`;
+      history --limit N, read --limit N [--out file.parquet], --workspace <ws> for layer.name (which needs the
+      database, to check that the workspace exists).`;
 
-/** `assay table info|history|read`: inspect a Delta table without starting the server. */
+/**
+ * `assay table info|history|read`: inspect a Delta table without starting the server. A path or `s3://` location
+ * needs nothing else; a dataset name (`layer.name`) is looked up in an existing workspace.
+ */
 export async function tableCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -43,6 +53,7 @@ export async function tableCommand(args: string[]): Promise<number> {
     cacheMaxBytes: config.engine.cacheGb * 1024 ** 3,
     env: process.env,
   });
+  if (location.workspace !== undefined) await assertWorkspace(config, location.workspace);
   const limit = values.limit === undefined ? undefined : positiveInteger('--limit', values.limit);
   if (action === 'history') return history(location, values.json, limit);
   const snapshot = await loadSnapshot(location.storage, {
@@ -56,6 +67,18 @@ export async function tableCommand(args: string[]): Promise<number> {
     limit: limit ?? (values.out === undefined ? 20 : undefined),
     out: values.out,
   });
+}
+
+/** A dataset name reads from a workspace's part of the lake: the workspace must exist, as for every command. */
+async function assertWorkspace(config: AssayConfig, workspace: string): Promise<void> {
+  const database = await openDatabase(config, cliLogger(config));
+  try {
+    await requireWorkspace(new WorkspaceStore(database.db), workspace);
+  } catch (error) {
+    throw databaseNotMigrated(error, 'workspace') ?? error;
+  } finally {
+    await database.close();
+  }
 }
 
 function info(snapshot: DeltaSnapshot, json: boolean): number {

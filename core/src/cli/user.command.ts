@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { InputError, NotFoundError, OperationalError } from '@assay/sdk';
+import { InputError, NotFoundError } from '@assay/sdk';
 import { pino } from 'pino';
 import { subjectOfUser } from '../auth/casbin-model.ts';
 import { createIdentity, type Identity } from '../auth/identity.ts';
@@ -10,6 +10,8 @@ import type { AssayConfig } from '../config/config.schema.ts';
 import { openDatabase } from '../database/open-database.ts';
 import { createLogger } from '../platform/logger.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
+import { databaseNotMigrated } from './database-not-migrated.ts';
+import { requireWorkspace } from './require-workspace.ts';
 
 export const userUsage = `assay user list|add|reset-password ... [--json]
       Local accounts, straight in the database (for the first admin or a lost password): list;
@@ -58,14 +60,14 @@ export async function userCommand(args: string[], context: UserCommandContext = 
   const database = await openDatabase(config, createLogger(config, 'cli', 2));
   try {
     const identity = await createIdentity({ db: database.db, logger: pino({ level: 'silent' }) }).catch((error) => {
-      throw notMigrated(error) ?? error;
+      throw databaseNotMigrated(error, 'user') ?? error;
     });
     if (action === 'list') return await list(identity, context, values.json === true);
     const { password, generated } = passwordFrom(context.env);
     if (action === 'add') {
       // Checked first, so a bad workspace or role leaves no half-made account behind.
       if (values.workspace !== undefined) {
-        await identity.workspaces.get(values.workspace);
+        await requireWorkspace(identity.workspaces, values.workspace);
         await assertRoleExists(database.db, values.workspace, values.role!);
       }
       const user = await identity.users.createLocal({ email: email!, name: values.name ?? email!, password });
@@ -136,12 +138,4 @@ function report(
     context.out(`${result.action === 'added' ? 'Added' : 'Reset the password of'} ${String(result.email)}`);
     if (generated) context.out(`Password (shown only this once): ${password}`);
   }
-}
-
-function notMigrated(error: unknown): OperationalError | undefined {
-  if ((error as { code?: unknown }).code !== '42P01') return undefined;
-  return new OperationalError('The database has no user tables yet: run "assay migrate" (or start Assay once) first', {
-    code: 'DATABASE_NOT_MIGRATED',
-    cause: error,
-  });
 }

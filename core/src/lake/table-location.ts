@@ -9,6 +9,8 @@ import { openS3Storage, type S3Settings } from './s3-from-config.ts';
 export interface TableLocation {
   readonly storage: LakeStorage;
   readonly tablePath: string;
+  /** Set when the argument named a dataset (`layer.name`) of this workspace. */
+  readonly workspace?: string;
 }
 
 /** What `layer.name` and `s3://` locations are resolved against. */
@@ -34,9 +36,14 @@ export function resolveTableLocation(argument: string, context: TableLocationCon
     const [, layer, name] = dataset;
     if (context.lake.kind === 's3') {
       const prefix = [context.lake.prefix, context.workspace, layer, name].filter((p) => p !== '').join('/');
-      return { storage: openS3Storage(context.lake.bucket, prefix, context), tablePath: '' };
+      return {
+        storage: openS3Storage(context.lake.bucket, prefix, context),
+        tablePath: '',
+        workspace: context.workspace,
+      };
     }
-    return { storage: createLocalStorage(join(context.lake.path, context.workspace, layer!, name!)), tablePath: '' };
+    const path = join(context.lake.path, context.workspace, layer!, name!);
+    return { storage: createLocalStorage(path), tablePath: '', workspace: context.workspace };
   }
   return { storage: createLocalStorage(resolve(argument)), tablePath: '' };
 }

@@ -81,6 +81,11 @@ export interface StartPlatformOptions {
   logger?: PinoLogger;
   /** Work queue jobs in this process; default: a worker does, a server does unless `worker.enabled` is false. */
   works?: boolean;
+  /**
+   * Runs once the database is migrated, before this process works any job (the CLI checks that its workspace
+   * exists); a throw stops the boot, and whatever was started is stopped again.
+   */
+  beforeWork?: (identity: Identity) => Promise<void>;
 }
 
 /** A booted platform: database migrated, plugins initialized, queue running, HTTP ready but not listening. */
@@ -170,6 +175,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
     cleanup.push(() => events.stop());
     await events.start();
     const identity = await createIdentity({ db, logger });
+    await options.beforeWork?.(identity);
     const stopListening = identity.listen(events.forPlugin('core'));
     cleanup.push(async () => stopListening());
     const firstAdmin = createFirstAdminSetup(db, identity);

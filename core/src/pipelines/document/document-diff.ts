@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { changeText, valueText } from './change-text.ts';
 import { appendIdPath, appendPath } from './document-path.ts';
 
 /**
@@ -6,8 +7,6 @@ import { appendIdPath, appendPath } from './document-path.ts';
  * each job, trigger and check starts with what it is. All other keys follow in code-point order.
  */
 const LEADING_KEYS = ['apiVersion', 'kind', 'metadata', 'spec', 'id', 'name', 'type', 'check', 'operator'];
-/** Values longer than this are cut in {@link formatDiff} lines. */
-const MAX_VALUE_TEXT = 60;
 
 /** One difference between two versions of a document. */
 export interface DocumentChange {
@@ -47,22 +46,27 @@ export function diffDocuments(before: unknown, after: unknown): DocumentChange[]
 }
 
 /**
- * One line per change, as a plan prints them: `+ spec.jobs[orders]`, `- spec.schedule`,
- * `~ spec.jobs[clean].config.sql: "select 1" → "select 2"`. Scalar values are shown (cut at 60 characters);
- * `redact` hides the values at paths it accepts (secrets a plan must not print).
+ * The changes as a plan prints them, a line each: `+ spec.jobs[orders]`, `- spec.schedule`,
+ * `~ spec.jobs[clean].config.sql: "select 1" → "select 2"`. Scalar values are shown, long ones cut at 60
+ * characters; a long string that changed is shown around its first difference. A multi-line string that changed
+ * (SQL) is a count line followed by lines of its own, indented: the changed lines (`    - line 3: …`,
+ * `    + line 3: …`). `redact` hides the values at paths it accepts (secrets a plan must not print).
  */
 export function formatDiff(
   changes: readonly DocumentChange[],
   options: { readonly redact?: (path: string) => boolean } = {},
 ): string[] {
-  return changes.map((change) => {
+  return changes.flatMap((change) => {
     const label = change.path === '' ? '(document)' : change.path;
     const hidden = options.redact?.(change.path) === true;
-    const show = (value: unknown) => (hidden ? '(redacted)' : valueText(value));
-    if (change.op === 'change') return `~ ${label}: ${show(change.before)} → ${show(change.after)}`;
+    if (change.op === 'change') {
+      if (hidden) return [`~ ${label}: (redacted) → (redacted)`];
+      const [summary, ...details] = changeText(change.before, change.after);
+      return [`~ ${label}: ${summary}`, ...details];
+    }
     const value = change.op === 'add' ? change.after : change.before;
-    const detail = isScalar(value) ? `: ${show(value)}` : '';
-    return `${change.op === 'add' ? '+' : '-'} ${label}${detail}`;
+    const detail = isScalar(value) ? `: ${hidden ? '(redacted)' : valueText(value)}` : '';
+    return [`${change.op === 'add' ? '+' : '-'} ${label}${detail}`];
   });
 }
 
@@ -137,11 +141,6 @@ function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-function valueText(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'undefined';
-  return text.length > MAX_VALUE_TEXT ? `${text.slice(0, MAX_VALUE_TEXT - 1)}…` : text;
 }
 
 function isScalar(value: unknown): boolean {

@@ -40,9 +40,9 @@ const CACHED_RUNS = 64;
  * bottleneck.
  */
 export class UpstreamCache {
-  readonly #runs = new Map<string, ReadonlyMap<string, readonly string[]>>();
+  readonly #runs = new Map<string, ReadonlyMap<string, string[]>>();
 
-  async of(trx: Knex.Transaction, runId: string): Promise<ReadonlyMap<string, readonly string[]>> {
+  async of(trx: Knex.Transaction, runId: string): Promise<ReadonlyMap<string, string[]>> {
     let upstream = this.#runs.get(runId);
     if (upstream === undefined) {
       const rows = await trx<JobRunRow>('core_job_runs').where({ run_id: runId }).select('job_id', 'upstream');
