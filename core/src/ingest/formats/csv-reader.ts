@@ -1,13 +1,20 @@
 import { UserError, type DiscoveredColumn, type FileItem } from '@assay/sdk';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isEmptyFile, verifyCompressed } from './compressed-integrity.ts';
-import { csvOptionArgs, dialectArgs, maxLineSizeOf, sniffCsv } from './csv-dialect.ts';
+import { csvOptionArgs, dialectArgs, maxLineSizeOf, sniffCsv, type CsvDialect } from './csv-dialect.ts';
 import { csvRejectsInsert } from './csv-rejects.ts';
 import { emptyRelation, requireColumns } from './item-columns.ts';
 import type { ItemRelation, TargetColumn } from './item-relation.ts';
 import { literal, quote, uniqueName } from './sql-names.ts';
 
 export { DEFAULT_MAX_LINE_SIZE } from './csv-dialect.ts';
+
+/**
+ * The dialect `describeCsv` sniffed, kept for the `openCsv` of the same item that follows it (the engine describes
+ * then opens every item): a sniff reads and parses a sample of the file, ~5 % of a large CSV load when done twice.
+ * Taken once, so a later open of the item sniffs afresh.
+ */
+const sniffed = new WeakMap<FileItem, CsvDialect>();
 
 /**
  * Columns as DuckDB's sniffer sees them (or as the item declares them). A header-less file's columns are named as
@@ -17,7 +24,9 @@ export { DEFAULT_MAX_LINE_SIZE } from './csv-dialect.ts';
 export async function describeCsv(connection: DuckDBConnection, item: FileItem): Promise<DiscoveredColumn[]> {
   if (item.columns !== undefined) return [...item.columns];
   if (await isEmptyFile(item)) return [];
-  return (await sniffCsv(connection, item)).columns;
+  const dialect = await sniffCsv(connection, item);
+  sniffed.set(item, dialect);
+  return dialect.columns;
 }
 
 /**
@@ -39,7 +48,8 @@ export async function openCsv(
   let dialectSql: string[];
   try {
     if (await isEmptyFile(item)) return emptyRelation(columns, () => integrity);
-    const dialect = await sniffCsv(connection, item);
+    const dialect = sniffed.get(item) ?? (await sniffCsv(connection, item));
+    sniffed.delete(item);
     fileColumns = item.columns ?? dialect.columns;
     if (item.columns !== undefined && item.columns.length !== dialect.columns.length) {
       throw new UserError(
