@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { ConnectorContext, ConnectorDefinition, ConnectorState, DiscoveredColumn, ReadItem } from './connector.ts';
+import type { OperatorDefinition } from './operator.ts';
 import type { Plugin } from './plugin.ts';
+import type { TObject } from './schema.ts';
 import type { ServiceRef } from './service-ref.ts';
 
 /** A running platform for tests. */
@@ -23,6 +26,8 @@ export interface TestPlatform {
   get<T>(ref: ServiceRef<T>): T;
   /** The test database's connection string (a fresh database for this platform). */
   readonly databaseUrl: string;
+  /** The platform's home directory (`ASSAY_HOME`): the lake is `<home>/lake`. */
+  readonly home: string;
   readonly db: Knex;
   /** Stops the platform and drops its database. */
   close(): Promise<void>;
@@ -73,8 +78,142 @@ export interface TestPlatformOptions {
  * ```
  */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
-  // Resolved at run time: @assay/core depends on the sdk, so the sdk cannot depend on core at build time.
-  const moduleName = '@assay/core/test-platform';
-  const core = (await import(moduleName)) as { startTestPlatform(options: TestPlatformOptions): Promise<TestPlatform> };
+  const core = await coreModule<{ startTestPlatform(options: TestPlatformOptions): Promise<TestPlatform> }>(
+    'test-platform',
+  );
   return core.startTestPlatform(options);
+}
+
+/**
+ * Loads a test module of `@assay/core` at run time: core depends on the sdk, so the sdk cannot depend on core at
+ * build time. Plugin packages list `@assay/core` as a dev dependency and import only the sdk.
+ */
+async function coreModule<T>(name: string): Promise<T> {
+  const specifier = `@assay/core/${name}`;
+  return (await import(specifier)) as T;
+}
+
+/** A file or batch a connector yields, as core's readers take it. */
+export type TestDataItem = Exclude<ReadItem, { kind: 'state' }>;
+
+/** A real connector context over a temporary work directory; `dispose()` removes it. */
+export function createConnectorContext(
+  options: { signal?: AbortSignal; uploadsDir?: string; pluginConfig?: unknown } = {},
+): Promise<ConnectorContext & { dispose(): Promise<void> }> {
+  return coreModule<{ createConnectorContext: typeof createConnectorContext }>('connector-testing').then((core) =>
+    core.createConnectorContext(options),
+  );
+}
+
+/** Reads a whole stream: every item the connector yields, and the last state. */
+export async function readAll<C extends TObject, S extends TObject>(
+  connector: ConnectorDefinition<C, S>,
+  ctx: ConnectorContext,
+  config: unknown,
+  stream: { name: string; config?: unknown },
+  state?: ConnectorState,
+): Promise<{ items: ReadItem[]; state: ConnectorState | undefined }> {
+  const core = await coreModule<{ readAll: typeof readAll }>('connector-testing');
+  return core.readAll(connector, ctx, config, stream, state);
+}
+
+/** An item's rows and rejected lines as core's readers (the ingest engine's) see them. */
+export async function itemRows(
+  item: TestDataItem,
+  columns?: ReadonlyArray<{ name: string; type: string }>,
+): Promise<{ rows: Record<string, unknown>[]; rejects: Record<string, unknown>[] }> {
+  const core = await coreModule<{ itemRows: typeof itemRows }>('connector-testing');
+  return core.itemRows(item, columns);
+}
+
+/** An item's columns as core's readers see them. */
+export async function describeItem(item: TestDataItem): Promise<DiscoveredColumn[]> {
+  const core = await coreModule<{ describeItem: typeof describeItem }>('connector-testing');
+  return core.describeItem(item);
+}
+
+/** Runs `select` over the latest version of a dataset of a test platform's lake, the table named `t`. */
+export async function queryDataset(
+  platform: Pick<TestPlatform, 'home'>,
+  workspace: string,
+  dataset: string,
+  select: string,
+): Promise<Record<string, unknown>[]> {
+  const core = await coreModule<{ queryDataset: typeof queryDataset }>('connector-testing');
+  return core.queryDataset(platform, workspace, dataset, select);
+}
+
+/** A private PostgreSQL server (e.g. with `wal_level=logical`) for tests that need server settings of their own. */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  settings?: Readonly<Record<string, string>>;
+}): Promise<{ readonly url: string; stop(): Promise<void> }> {
+  const core = await coreModule<{ startEmbeddedPostgres: typeof startEmbeddedPostgres }>('embedded-postgres');
+  return core.startEmbeddedPostgres(options);
+}
+
+/** One job of an operator test. */
+export interface TestJob {
+  readonly operator: OperatorDefinition;
+  readonly id?: string;
+  readonly config?: Record<string, unknown>;
+  readonly inputs?: readonly string[];
+  readonly output?: string;
+}
+
+/** Facts of the run a test job runs in; fresh ones by default. */
+export interface TestRun {
+  readonly runSequence?: number;
+  readonly attempt?: number;
+  readonly runId?: string;
+  readonly signal?: AbortSignal;
+  readonly actor?: string;
+  readonly trigger?: string;
+}
+
+/** What one job attempt did. */
+export interface TestJobResult {
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly rowsUpdated: number;
+  readonly rowsDeleted: number;
+  readonly rowsQuarantined: number;
+  readonly deltaVersion?: number;
+  /** True when an earlier attempt of the same run had committed: nothing was written again. */
+  readonly skipped: boolean;
+  readonly inputVersions: Record<string, number>;
+  readonly metrics: Record<string, number>;
+}
+
+/** Core's real job executor over a fresh database and lake, for operator tests. */
+export interface JobTestKit {
+  readonly workspace: string;
+  /** Writes the rows of a plain DuckDB `select` to a dataset (fixture inputs); returns the new version. */
+  writeDataset(
+    dataset: string,
+    select: string,
+    options?: { mode?: 'append' | 'overwrite'; partitionBy?: string[] },
+  ): Promise<number>;
+  /** A dataset's rows (the latest version by default), in no particular order. */
+  rows(dataset: string, version?: number): Promise<Record<string, unknown>[]>;
+  /** The dataset's latest version; undefined when it does not exist. */
+  version(dataset: string): Promise<number | undefined>;
+  /** The latest version's partition columns and number of data files. */
+  layout(dataset: string): Promise<{ partitionColumns: string[]; files: number }>;
+  /** Runs one attempt of `job` through the real executor. */
+  runJob(job: TestJob, run?: TestRun): Promise<TestJobResult>;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link JobTestKit}: real PostgreSQL (as {@link startTestPlatform}), DuckDB and a local lake. */
+export async function createJobTestKit(options: { workspace?: string } = {}): Promise<JobTestKit> {
+  const core = await coreModule<{ createJobTestKit: typeof createJobTestKit }>('job-testing');
+  return core.createJobTestKit(options);
+}
+
+/** Rows in a canonical order (by their JSON, keys sorted), so two results compare as multisets. */
+export function sortedRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const canonical = (row: Record<string, unknown>) =>
+    JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
+  return [...rows].sort((a, b) => (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));
 }

@@ -111,13 +111,13 @@ async function withConnection<T>(work: (connection: DuckDBConnection) => Promise
  * `t` (e.g. `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM t`), and returns the rows (JSON-safe).
  */
 export async function queryDataset(
-  platform: { platform: { config: { home: string } } },
+  platform: { home: string },
   workspace: string,
   dataset: string,
   select: string,
 ): Promise<Record<string, unknown>[]> {
   const [layer, name] = dataset.split('.');
-  const storage = createLocalStorage(join(platform.platform.config.home, 'lake'));
+  const storage = createLocalStorage(join(platform.home, 'lake'));
   return withConnection(async (connection) => {
     const snapshot = await loadSnapshot(storage, { tablePath: `${workspace}/${layer}/${name}`, connection });
     const files = await localDataFiles(snapshot);

@@ -75,6 +75,7 @@ export async function startCoreTestPlatform(
       },
       get: (ref) => platform.get(ref),
       databaseUrl: database.url,
+      home,
       db: platform.db,
       close: async () => {
         await platform.close();

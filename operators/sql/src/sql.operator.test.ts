@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createJobTestKit, sortedRows, type JobTestKit } from '@assay/core/job-testing';
+import { createJobTestKit, sortedRows, type JobTestKit } from '@assay/sdk/testing';
 import plugin, { sqlOperator } from './index.ts';
 
 let kit: JobTestKit;
@@ -107,9 +107,7 @@ describe('sql operator: write modes (outputs compared as multisets)', () => {
 
   test('partitionBy creates the output partitioned', async () => {
     await kit.runJob(sqlJob({ sql: CLEAN, write: { partitionBy: ['city'] } }, 'silver.by_city'));
-    const snapshot = await kit.lake.table(kit.workspace, 'silver.by_city').snapshot();
-    assert.deepEqual(snapshot.partitionColumns, ['city']);
-    assert.equal(snapshot.files.length, 2);
+    assert.deepEqual(await kit.layout('silver.by_city'), { partitionColumns: ['city'], files: 2 });
     assert.equal((await kit.rows('silver.by_city')).length, 2);
   });
 });

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectorState, ReadItem } from '@assay/sdk';
-import { createConnectorContext, itemRows, queryDataset } from '@assay/core/connector-testing';
-import { startCoreTestPlatform } from '@assay/core/test-platform';
+import { createConnectorContext, itemRows, queryDataset, startTestPlatform } from '@assay/sdk/testing';
 import amqp from 'amqplib';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import debeziumPlugin, { debeziumConnector, parseEvent } from './index.ts';
@@ -332,7 +331,7 @@ describe('files', () => {
   });
 
   test('events POSTed to the connection uploads land in a Bronze change log, malformed ones with op NULL', async () => {
-    const platform = await startCoreTestPlatform({ plugins: [debeziumPlugin], worker: false });
+    const platform = await startTestPlatform({ plugins: [debeziumPlugin], worker: false });
     try {
       await platform.createWorkspace('dbz');
       const created = await platform.inject({

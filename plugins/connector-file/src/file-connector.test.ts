@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectorState, FileItem, ReadItem } from '@assay/sdk';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createConnectorContext, itemRows, readAll } from '@assay/core/connector-testing';
+import { createConnectorContext, itemRows, readAll } from '@assay/sdk/testing';
 import { fileConnector } from './file-connector.ts';
 
 let scratch: string;

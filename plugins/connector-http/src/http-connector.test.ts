@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createConnectorContext, itemRows, queryDataset, readAll } from '@assay/core/connector-testing';
-import { startCoreTestPlatform } from '@assay/core/test-platform';
+import { createConnectorContext, itemRows, queryDataset, readAll, startTestPlatform } from '@assay/sdk/testing';
 import httpPlugin, { httpConnector } from './index.ts';
 
 /** 25 orders, ids 1..25, updated_at increasing with the id. */
@@ -286,7 +285,7 @@ describe('requests', () => {
 });
 
 test('into Bronze with the raw pages kept in landing', async () => {
-  const platform = await startCoreTestPlatform({ plugins: [httpPlugin], worker: false });
+  const platform = await startTestPlatform({ plugins: [httpPlugin], worker: false });
   try {
     await platform.createWorkspace('api');
     const created = await platform.inject({
@@ -324,7 +323,7 @@ test('into Bronze with the raw pages kept in landing', async () => {
     assert.deepEqual(row, { n: '25', total: 487.5 });
     const { readdir } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const raw = await readdir(join(platform.platform.config.home, 'lake', load.json().landingPath, 'raw'));
+    const raw = await readdir(join(platform.home, 'lake', load.json().landingPath, 'raw'));
     assert.equal(raw.length, 3);
   } finally {
     await platform.close();

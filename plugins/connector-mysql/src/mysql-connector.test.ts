@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createConnectorContext, itemRows, queryDataset, readAll } from '@assay/core/connector-testing';
-import { startCoreTestPlatform } from '@assay/core/test-platform';
+import { createConnectorContext, itemRows, queryDataset, readAll, startTestPlatform } from '@assay/sdk/testing';
 import mysql from 'mysql2/promise';
 import mysqlPlugin, { mysqlConnector } from './index.ts';
 
@@ -147,7 +146,7 @@ describe('mysql connector (MariaDB)', () => {
     const name = table('orders');
     await admin.query(`CREATE TABLE \`${name}\` (id INT PRIMARY KEY, amount DECIMAL(8,2))`);
     await admin.query(`INSERT INTO \`${name}\` SELECT seq, seq / 4 FROM seq_1_to_25000`);
-    const platform = await startCoreTestPlatform({ plugins: [mysqlPlugin], worker: false });
+    const platform = await startTestPlatform({ plugins: [mysqlPlugin], worker: false });
     try {
       await platform.createWorkspace('my');
       await platform.inject({

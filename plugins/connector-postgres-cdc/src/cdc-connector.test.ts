@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ConnectorState, ReadItem } from '@assay/sdk';
-import { createConnectorContext, itemRows, queryDataset, readAll } from '@assay/core/connector-testing';
-import { startEmbeddedPostgres } from '@assay/core/embedded-postgres';
-import { startCoreTestPlatform } from '@assay/core/test-platform';
+import {
+  createConnectorContext,
+  itemRows,
+  queryDataset,
+  readAll,
+  startEmbeddedPostgres,
+  startTestPlatform,
+} from '@assay/sdk/testing';
 import pg from 'pg';
 import cdcPlugin, { dropCapture, postgresCdcConnector, type CdcConnection } from './index.ts';
 
@@ -357,7 +362,7 @@ describe('postgres-cdc', () => {
     await admin.query(`CREATE TABLE orders (id int PRIMARY KEY, status text)`);
     await admin.query(`INSERT INTO orders VALUES (1, 'new')`);
     const config = connection('public.orders');
-    const platform = await startCoreTestPlatform({ plugins: [cdcPlugin], worker: false });
+    const platform = await startTestPlatform({ plugins: [cdcPlugin], worker: false });
     try {
       await platform.createWorkspace('cdc');
       const created = await platform.inject({

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createConnectorContext, itemRows, queryDataset, readAll } from '@assay/core/connector-testing';
-import { startCoreTestPlatform } from '@assay/core/test-platform';
+import { createConnectorContext, itemRows, queryDataset, readAll, startTestPlatform } from '@assay/sdk/testing';
 import pg from 'pg';
 import postgresPlugin, { postgresConnector } from './index.ts';
 
@@ -140,9 +139,9 @@ describe('postgres connector', () => {
 });
 
 describe('incremental loads into Bronze', () => {
-  let platform: Awaited<ReturnType<typeof startCoreTestPlatform>>;
+  let platform: Awaited<ReturnType<typeof startTestPlatform>>;
   before(async () => {
-    platform = await startCoreTestPlatform({ plugins: [postgresPlugin], worker: false });
+    platform = await startTestPlatform({ plugins: [postgresPlugin], worker: false });
     await platform.createWorkspace('inc');
     const created = await platform.inject({
       method: 'POST',

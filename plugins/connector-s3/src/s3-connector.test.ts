@@ -10,7 +10,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import type { ConnectorState, FileItem, ReadItem } from '@assay/sdk';
 import { startS3TestServer } from '../test/s3-test-server.ts';
 import type { S3TestServer } from '../test/s3-test-server.ts';
-import { createConnectorContext, itemRows } from '@assay/core/connector-testing';
+import { createConnectorContext, itemRows } from '@assay/sdk/testing';
 import { listObjects } from './list-objects.ts';
 import { s3Connector } from './s3-connector.ts';
 

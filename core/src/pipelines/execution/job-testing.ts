@@ -1,10 +1,11 @@
 // The job test kit (`@assay/core/job-testing`): a real PostgreSQL database (from TEST_DATABASE_URL), a local lake
 // in a temporary directory and the real job executor, for operator tests that run jobs on fixture datasets.
+// Operator packages reach it through `@assay/sdk/testing`.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OperatorDefinition } from '@assay/sdk';
+import type { JobTestKit as SdkJobTestKit, TestJob, TestRun } from '@assay/sdk/testing';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Knex } from 'knex';
 import { pino } from 'pino';
@@ -18,58 +19,19 @@ import { createTestDatabase } from '../../testing/test-database.ts';
 import { createJobExecutor, type JobExecutor, type JobRunRequest, type JobRunResult } from './job-executor.ts';
 import { snapshotOrUndefined } from './job-inputs.ts';
 
-/** A job to run: an operator and what the pipeline document would say about the job. */
-export interface TestJob {
-  readonly operator: OperatorDefinition;
-  readonly id?: string;
-  readonly config?: Record<string, unknown>;
-  readonly inputs?: readonly string[];
-  readonly output?: string;
-}
-
-/** Which run of the pipeline the attempt belongs to. */
-export interface TestRun {
-  /** Default 1. The same sequence again is a retry of that run. */
-  readonly runSequence?: number;
-  readonly attempt?: number;
-  readonly runId?: string;
-  readonly signal?: AbortSignal;
-  readonly actor?: string;
-  readonly trigger?: string;
-}
-
-export interface JobTestKit {
-  readonly workspace: string;
+/** The sdk's job test kit (what operator packages see), with core's own handles for core's tests. */
+export interface JobTestKit extends SdkJobTestKit {
   readonly db: Knex;
   readonly lake: LakeService;
   readonly executor: JobExecutor;
   /** A pipeline the jobs belong to (its job state hangs off it), created once. */
   readonly pipeline: { readonly id: string; readonly name: string };
-  /** Writes the rows of a plain DuckDB `select` to a dataset (fixture inputs); returns the new version. */
-  writeDataset(
-    dataset: string,
-    select: string,
-    options?: { mode?: 'append' | 'overwrite'; partitionBy?: string[] },
-  ): Promise<number>;
-  /** A dataset's rows (the latest version by default) as JSON-safe objects, in no particular order. */
-  rows(dataset: string, version?: number): Promise<Record<string, unknown>[]>;
-  /** The dataset's latest version; undefined when it does not exist. */
-  version(dataset: string): Promise<number | undefined>;
   /** Runs one attempt of `job` through the real executor. */
   runJob(job: TestJob, run?: TestRun): Promise<JobRunResult>;
   /** The request `runJob` would send, for tests that call the executor themselves. */
   request(job: TestJob, run?: TestRun): JobRunRequest;
-  close(): Promise<void>;
 }
 
-/** Rows in a canonical order (by their JSON, keys sorted), so two results compare as multisets. */
-export function sortedRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
-  const canonical = (row: Record<string, unknown>) =>
-    JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))));
-  return [...rows].sort((a, b) => (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));
-}
-
-/** Starts a kit; `close()` drops its database and removes its lake. */
 export async function createJobTestKit(options: { workspace?: string } = {}): Promise<JobTestKit> {
   const database = await createTestDatabase();
   const home = await mkdtemp(join(tmpdir(), 'assay-jobs-'));
@@ -147,6 +109,10 @@ export async function createJobTestKit(options: { workspace?: string } = {}): Pr
       async version(dataset) {
         return (await snapshotOrUndefined(lake.table(workspace, dataset)))?.version;
       },
+      async layout(dataset) {
+        const snapshot = await lake.table(workspace, dataset).snapshot();
+        return { partitionColumns: [...snapshot.partitionColumns], files: snapshot.files.length };
+      },
       async close() {
         connection.closeSync();
         instance?.closeSync();
@@ -163,3 +129,5 @@ export async function createJobTestKit(options: { workspace?: string } = {}): Pr
     throw error;
   }
 }
+
+export { sortedRows } from '@assay/sdk/testing';
