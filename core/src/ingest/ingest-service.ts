@@ -4,7 +4,6 @@ import { isAbsolute, join, relative } from 'node:path';
 import {
   AssayError,
   InputError,
-  UserError,
   type ConnectorState,
   type Logger,
   type QueueService,
@@ -16,8 +15,7 @@ import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import { openConnectorContext, type ConnectorDirectories } from '../connections/connector-context.ts';
 import type { ConnectionStore, ResolvedConnection } from '../connections/connection-store.ts';
-import { duckdbType } from '../lake/delta/delta-schema.ts';
-import type { DeltaSnapshot } from '../lake/delta/snapshot.ts';
+import { snapshotOrUndefined } from '../lake/existing-snapshot.ts';
 import type { LakeService, LakeTable } from '../lake/lake-service.ts';
 import { ColumnPlanner, type SchemaChange } from './column-plan.ts';
 import { createItemReader } from './formats/item-reader.ts';
@@ -29,7 +27,8 @@ import { createIngestStateStore, txnAppId, type StateKey } from './ingest-state.
 import { expireLanding, LandingKeeper, landingPrefix } from './landing.ts';
 import { createLoadRecords, type LoadCounts, type LoadRecord, type LoadRecords } from './load-records.ts';
 import { commitRejects, pendingRejects } from './quarantine-writer.ts';
-import { SegmentStager, type StagedSegment } from './segment-stager.ts';
+import { assertBadRowsWithin, columnsOf, commitSegment } from './segment-commit.ts';
+import { SegmentStager } from './segment-stager.ts';
 
 /** Runs loads: source → landing → Bronze, with quarantine, state and a load record. */
 export interface IngestService {
@@ -370,119 +369,6 @@ export function createIngestService(options: IngestServiceOptions): IngestServic
   }
 }
 
-/** Writes a segment: appended, or merged on the dedupe keys once the table exists. */
-async function commitSegment(
-  table: LakeTable,
-  segment: StagedSegment | undefined,
-  snapshot: DeltaSnapshot | undefined,
-  context: {
-    txn: { appId: string; version: number };
-    dedupeKeys: readonly string[] | undefined;
-    loadId: string;
-    request: IngestRequest;
-    stageDir: string;
-    session: IngestSession;
-  },
-): Promise<{ version: number; rowsWritten: number; rowsUpdated: number } | undefined> {
-  const { txn, request } = context;
-  const provenance = {
-    ...(request.runId === undefined ? {} : { runId: request.runId }),
-    ...(request.actor === undefined ? {} : { user: request.actor }),
-  };
-  if (segment === undefined) {
-    // Nothing to write, but the state moved: an empty commit records the txn, when there is a table to hold it.
-    if (snapshot === undefined) return undefined;
-    const result = await table.write({
-      mode: 'append',
-      staged: [],
-      columns: columnsOf(snapshot),
-      txn,
-      provenance: {
-        operation: 'WRITE',
-        operationParameters: { mode: 'Append', loadId: context.loadId },
-        ...provenance,
-      },
-    });
-    return { version: result.version, rowsWritten: 0, rowsUpdated: 0 };
-  }
-  const write = {
-    staged: segment.files,
-    columns: segment.columns,
-    ...(snapshot === undefined && segment.partitionColumns.length > 0
-      ? { partitionColumns: segment.partitionColumns }
-      : {}),
-  };
-  if (context.dedupeKeys === undefined || snapshot === undefined) {
-    const result = await table.write({
-      mode: 'append',
-      ...write,
-      txn,
-      provenance: {
-        operation: 'WRITE',
-        operationParameters: { mode: 'Append', loadId: context.loadId },
-        ...provenance,
-      },
-    });
-    return { version: result.version, rowsWritten: result.rowsAdded, rowsUpdated: 0 };
-  }
-  const known = new Set(snapshot.schema.fields.map((f) => f.name));
-  if (segment.columns.some((c) => !known.has(c.name))) {
-    // A merge writes only the table's columns: add the new ones first with an empty append.
-    await table.write({
-      mode: 'append',
-      staged: [],
-      columns: segment.columns,
-      provenance: {
-        operation: 'WRITE',
-        operationParameters: { mode: 'Append', reason: 'schema evolution' },
-        ...provenance,
-      },
-    });
-  }
-  const files = segment.files.map((f) => f.localPath);
-  const result = await table.merge({
-    source: {
-      sql: `SELECT * FROM read_parquet([${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}], hive_partitioning = false, union_by_name = true)`,
-    },
-    keys: context.dedupeKeys,
-    whenMatched: 'update',
-    whenNotMatchedInsert: true,
-    txn,
-    ...(request.runId === undefined ? {} : { runId: request.runId }),
-    ...(request.actor === undefined ? {} : { user: request.actor }),
-  });
-  return {
-    version: result.version,
-    rowsWritten: (result.metrics.numInsertedRows ?? 0) + (result.metrics.numUpdatedRows ?? 0),
-    rowsUpdated: result.metrics.numUpdatedRows ?? 0,
-  };
-}
-
-async function assertBadRowsWithin(options: IngestOptions, counts: LoadCounts, session: IngestSession): Promise<void> {
-  const limits = options.badRows;
-  if (limits === undefined || counts.rowsQuarantined === 0) return;
-  const percent = counts.rowsRead === 0 ? 0 : (counts.rowsQuarantined / counts.rowsRead) * 100;
-  const overCount = limits.maxCount !== undefined && counts.rowsQuarantined > limits.maxCount;
-  const overPercent = limits.maxPercent !== undefined && percent > limits.maxPercent;
-  if (!overCount && !overPercent) return;
-  const sample = (
-    await session.connection.runAndReadAll(
-      'SELECT _source, line, reason FROM ingest_rejects ORDER BY _source, line LIMIT 5',
-    )
-  ).getRowObjectsJson();
-  throw new UserError(
-    `${counts.rowsQuarantined} of ${counts.rowsRead} rows (${percent.toFixed(2)} %) could not be loaded, more than ` +
-      `badRows allows (${limits.maxCount === undefined ? '' : `maxCount ${limits.maxCount}`}` +
-      `${limits.maxCount !== undefined && limits.maxPercent !== undefined ? ', ' : ''}` +
-      `${limits.maxPercent === undefined ? '' : `maxPercent ${limits.maxPercent}`}); nothing of this segment was ` +
-      `committed. First reasons: ${sample.map((r) => `${String(r._source)}:${String(r.line)} ${String(r.reason)}`).join('; ')}`,
-    {
-      code: 'INGEST_TOO_MANY_BAD_ROWS',
-      details: { rowsRead: counts.rowsRead, rowsRejected: counts.rowsQuarantined, sample },
-    },
-  );
-}
-
 function validated<T>(schema: TObject, value: unknown, label: string, code: string): T {
   const withDefaults = Value.Default(schema, structuredClone(value));
   const error = Compile(schema).Errors(withDefaults)[0];
@@ -491,19 +377,6 @@ function validated<T>(schema: TObject, value: unknown, label: string, code: stri
     throw new InputError(`${path}: ${error.message}`, { code, details: { path } });
   }
   return withDefaults as T;
-}
-
-async function snapshotOrUndefined(table: LakeTable): Promise<DeltaSnapshot | undefined> {
-  try {
-    return await table.snapshot();
-  } catch (error) {
-    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
-    throw error;
-  }
-}
-
-function columnsOf(snapshot: DeltaSnapshot): Array<{ name: string; type: string }> {
-  return snapshot.schema.fields.map((field) => ({ name: field.name, type: duckdbType(field.type) }));
 }
 
 function isInside(path: string, directory: string): boolean {

@@ -1,5 +1,6 @@
-import { AssayError, InputError } from '@assay/sdk';
+import { InputError } from '@assay/sdk';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
+import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { LakeService, LakeTable } from '../../lake/lake-service.ts';
 
 /** An input dataset at the version this job run reads, whatever is committed to it meanwhile. */
@@ -37,16 +38,6 @@ export async function pinInputs(
     );
   }
   return pinned;
-}
-
-/** The latest snapshot, or undefined when the table does not exist yet. */
-export async function snapshotOrUndefined(table: LakeTable): Promise<DeltaSnapshot | undefined> {
-  try {
-    return await table.snapshot();
-  } catch (error) {
-    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
-    throw error;
-  }
 }
 
 function rowsOf(snapshot: DeltaSnapshot): number | undefined {

@@ -5,7 +5,7 @@ import { stagedFilesIn } from '../../lake/delta-write/staged-files.ts';
 import type { LakeTable } from '../../lake/lake-service.ts';
 import { quote } from '../../engine/dataset-view.ts';
 import { throwIfCancelled } from './job-cancellation.ts';
-import { snapshotOrUndefined } from './job-inputs.ts';
+import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { JobSession } from './job-session.ts';
 import type { JobStateTracker } from './job-state.ts';
 import { statementOf } from './operator-engine.ts';

@@ -17,7 +17,7 @@ import { stagedFilesIn } from '../../lake/delta-write/staged-files.ts';
 import { createLakeService, type LakeService } from '../../lake/lake-service.ts';
 import { createTestDatabase } from '../../testing/test-database.ts';
 import { createJobExecutor, type JobExecutor, type JobRunRequest, type JobRunResult } from './job-executor.ts';
-import { snapshotOrUndefined } from './job-inputs.ts';
+import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 
 /** The sdk's job test kit (what operator packages see), with core's own handles for core's tests. */
 export interface JobTestKit extends SdkJobTestKit {
