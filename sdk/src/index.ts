@@ -47,6 +47,7 @@ export type {
   OperatorEngine,
   OperatorInput,
   OperatorOutput,
+  OperatorPartition,
   OperatorResult,
   OperatorRunInfo,
   OutputWriteRequest,

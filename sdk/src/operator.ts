@@ -29,6 +29,21 @@ export interface OperatorInput {
   readonly version: number;
 }
 
+/**
+ * The date partition a job run computes, in a backfill. Its inputs' views hold only the rows of the partition (for
+ * the inputs the job narrows), and the write replaces exactly the partition in the output, whatever its mode.
+ */
+export interface OperatorPartition {
+  /** The output's partition column (a DATE). */
+  readonly column: string;
+  /** `2026-03-01` for a day, `2026-03` for a month. */
+  readonly key: string;
+  /** The first day of the partition, `YYYY-MM-DD`. */
+  readonly start: string;
+  /** The day after its last, `YYYY-MM-DD`: rows have `start <= column < end`. */
+  readonly end: string;
+}
+
 /** A column as the engine reports it. */
 export interface OperatorColumn {
   readonly name: string;
@@ -114,6 +129,11 @@ export interface OperatorContext {
   setState(state: unknown): void;
   /** Reports progress for live views. */
   progress(done: number, total?: number): void;
+  /**
+   * The partition this job run computes, in a backfill (operators that declare `partitions` only); undefined for
+   * a normal run. The job's state is not read or saved in a partition run: it belongs to the normal runs.
+   */
+  readonly partition?: OperatorPartition | undefined;
 }
 
 /** What `run` reports back. */
@@ -141,6 +161,12 @@ export interface OperatorDefinition<C extends TObject = TObject> {
   /** How many input datasets the operator takes. */
   readonly inputs?: { min: number; max?: number };
   readonly output?: 'table' | 'none';
+  /**
+   * Declares that jobs of this operator can compute one date partition at a time: backfills, and downstream
+   * recomputes of only the partitions that changed. `unsupported` names why a particular config cannot (a merge
+   * cannot replace a partition, say); undefined means it can.
+   */
+  readonly partitions?: { readonly unsupported?: (config: Static<C>) => string | undefined };
   run(ctx: OperatorContext, config: Static<C>): Promise<OperatorResult>;
 }
 
@@ -176,6 +202,13 @@ export function defineOperator<C extends TObject>(definition: OperatorDefinition
     const { min, max } = definition.inputs;
     if (!Number.isInteger(min) || min < 0 || (max !== undefined && (!Number.isInteger(max) || max < min))) {
       throw new TypeError(`${what}: inputs must have an integer min >= 0 and max >= min`);
+    }
+  }
+  if (definition.partitions !== undefined) {
+    if (definition.output !== 'table') throw new TypeError(`${what}: partitions need output: 'table'`);
+    const { unsupported } = definition.partitions;
+    if (unsupported !== undefined && typeof unsupported !== 'function') {
+      throw new TypeError(`${what}: partitions.unsupported must be a function`);
     }
   }
   if (typeof definition.run !== 'function') throw new TypeError(`${what}: run must be a function`);

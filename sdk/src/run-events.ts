@@ -79,6 +79,8 @@ export const jobFinished = defineEvent({
     pipeline: Type.String(),
     pipelineId: Type.String(),
     jobId: Type.String(),
+    /** The partition the job run computed, in a backfill. */
+    partition: Type.Optional(Type.String()),
     operator: Type.String(),
     status: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]),
     attempt: Type.Integer(),

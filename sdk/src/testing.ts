@@ -159,6 +159,8 @@ export interface TestJob {
   readonly config?: Record<string, unknown>;
   readonly inputs?: readonly string[];
   readonly output?: string;
+  /** As a pipeline job declares them: the partition column, and which inputs a partition run narrows. */
+  readonly partitions?: { readonly column: string; readonly inputs?: Readonly<Record<string, string>> };
 }
 
 /** Facts of the run a test job runs in; fresh ones by default. */
@@ -169,6 +171,8 @@ export interface TestRun {
   readonly signal?: AbortSignal;
   readonly actor?: string;
   readonly trigger?: string;
+  /** Runs the job for one partition, as a backfill does: `{ key: '2026-03-01', start: '2026-03-01', end: '2026-03-02' }`. */
+  readonly partition?: { readonly key: string; readonly start: string; readonly end: string };
 }
 
 /** What one job attempt did. */

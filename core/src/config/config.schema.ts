@@ -91,6 +91,12 @@ export const AssayConfigSchema = Type.Object(
           default: 4,
           description: 'Pipeline jobs one process (assay serve, assay worker, assay run --watch) runs at once',
         }),
+        backfillConfirmAbove: Type.Integer({
+          minimum: 1,
+          maximum: 100_000,
+          default: 60,
+          description: 'A backfill with more partition job runs than this starts only when explicitly confirmed',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -11,6 +11,7 @@ import { pipelinesMigration } from './migrations/009_pipelines.ts';
 import { jobStateMigration } from './migrations/010_job_state.ts';
 import { pipelineRunsMigration } from './migrations/011_pipeline_runs.ts';
 import { pipelineTriggersMigration } from './migrations/012_pipeline_triggers.ts';
+import { backfillsMigration } from './migrations/013_backfills.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
 export const coreMigrations: readonly PluginMigration[] = [
@@ -26,4 +27,5 @@ export const coreMigrations: readonly PluginMigration[] = [
   jobStateMigration,
   pipelineRunsMigration,
   pipelineTriggersMigration,
+  backfillsMigration,
 ];

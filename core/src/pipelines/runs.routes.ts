@@ -133,6 +133,7 @@ export async function runsRoutes(app: PluginHttpApp, options: { runs: RunService
         limit: request.query.limit ?? 200,
         cursor: request.query.cursor,
         attempt: request.query.attempt,
+        partition: request.query.partition,
       }),
   );
 

@@ -64,6 +64,7 @@ import { createRunMetrics } from '../pipelines/runs/run-metrics.ts';
 import { createRunService, type RunService } from '../pipelines/runs/run-service.ts';
 import { registerRunWorker } from '../pipelines/runs/run-worker.ts';
 import { runsRoutes } from '../pipelines/runs.routes.ts';
+import { backfillsRoutes } from '../pipelines/backfills.routes.ts';
 import { lastRunsOf } from '../pipelines/stats/last-runs.ts';
 import { createPipelineStats } from '../pipelines/stats/pipeline-stats.ts';
 import { statsRoutes } from '../pipelines/stats.routes.ts';
@@ -261,6 +262,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       operators,
       maxParallelJobsPerWorkspace: config.pipelines.maxParallelJobsPerWorkspace,
       metrics: createRunMetrics(metrics, db, logger),
+      backfillConfirmAbove: config.pipelines.backfillConfirmAbove,
     });
     cleanup.push(() => runs.stop());
     await runs.start();
@@ -326,6 +328,12 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(pipelinesRoutes, { prefix: '/api/v1', pipelines, lastRuns: lastRunsOf(db) });
       await http.register(applyRoutes, { prefix: '/api/v1', pipelines, access: identity.access });
       await http.register(runsRoutes, { prefix: '/api/v1', runs });
+      await http.register(backfillsRoutes, {
+        prefix: '/api/v1',
+        runs,
+        lake,
+        confirmAbove: config.pipelines.backfillConfirmAbove,
+      });
       await http.register(statsRoutes, {
         prefix: '/api/v1',
         stats: createPipelineStats({ db, pipelines: pipelines.store }),

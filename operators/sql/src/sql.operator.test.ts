@@ -186,6 +186,86 @@ describe('sql operator: refusals', () => {
   });
 });
 
+describe('sql operator: partition runs (backfills)', () => {
+  const EVENTS = (extra = '') => `SELECT * FROM (VALUES
+    (DATE '2026-01-01', 'a'), (DATE '2026-01-01', 'b'),
+    (DATE '2026-01-02', 'c'),
+    (DATE '2026-01-03', 'd')${extra}
+  ) AS t(day, item)`;
+  const daily = (sql = 'SELECT day, count(*) AS n FROM bronze.events GROUP BY day', mode = 'full_refresh') => ({
+    id: 'daily',
+    operator: sqlOperator,
+    config: { sql, write: { mode } },
+    inputs: ['bronze.events'],
+    output: 'silver.daily',
+    partitions: { column: 'day' },
+  });
+  const day = (key: string) => {
+    const next = new Date(Date.parse(`${key}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    return { key, start: key, end: next };
+  };
+  const counts = async () =>
+    Object.fromEntries((await kit.rows('silver.daily')).map((row) => [String(row.day), Number(row.n)]));
+
+  test('a partition run reads only its days and replaces only its partition; each partition commits once a run', async () => {
+    await kit.writeDataset('bronze.events', EVENTS());
+    // A normal run computes every day, and creates the table partitioned by the declared column.
+    await kit.runJob(daily(), { runSequence: 1 });
+    assert.deepEqual((await kit.layout('silver.daily')).partitionColumns, ['day']);
+    assert.deepEqual(await counts(), { '2026-01-01': 2, '2026-01-02': 1, '2026-01-03': 1 });
+
+    // Late rows arrive for two days; the backfill of 2026-01-02 recomputes that day alone.
+    await kit.writeDataset('bronze.events', EVENTS(", (DATE '2026-01-01', 'x'), (DATE '2026-01-02', 'y')"), {
+      mode: 'overwrite',
+    });
+    const second = await kit.runJob(daily(), { runSequence: 2, partition: day('2026-01-02') });
+    assert.equal(second.rowsWritten, 1);
+    assert.equal(second.rowsRead, 2, 'the input was narrowed to the day');
+    assert.deepEqual(await counts(), { '2026-01-01': 2, '2026-01-02': 2, '2026-01-03': 1 });
+
+    // A retried attempt of the same partition commits nothing; another partition of the same run does.
+    const retry = await kit.runJob(daily(), { runSequence: 2, attempt: 2, partition: day('2026-01-02') });
+    assert.equal(retry.skipped, true);
+    const other = await kit.runJob(daily(), { runSequence: 2, partition: day('2026-01-01') });
+    assert.equal(other.skipped, false);
+    assert.deepEqual(await counts(), { '2026-01-01': 3, '2026-01-02': 2, '2026-01-03': 1 });
+  });
+
+  test('a partition whose days lost their rows is emptied, not left as it was', async () => {
+    await kit.writeDataset(
+      'bronze.events',
+      `SELECT * FROM (VALUES (DATE '2026-01-01', 'a'), (DATE '2026-01-02', 'c')) AS t(day, item)`,
+      { mode: 'overwrite' },
+    );
+    const emptied = await kit.runJob(daily(), { runSequence: 3, partition: day('2026-01-03') });
+    assert.equal(emptied.rowsWritten, 0);
+    assert.deepEqual(await counts(), { '2026-01-01': 3, '2026-01-02': 2 });
+  });
+
+  test('rows outside the partition are refused and nothing is written; a merge cannot run by partition', async () => {
+    const before = await kit.version('silver.daily');
+    await assert.rejects(
+      kit.runJob(daily(`SELECT DATE '2026-02-01' AS day, 1 AS n`), { runSequence: 4, partition: day('2026-01-02') }),
+      code('DELTA_ROWS_OUTSIDE_RANGE'),
+    );
+    assert.equal(await kit.version('silver.daily'), before);
+    await assert.rejects(
+      kit.runJob(
+        {
+          ...daily(undefined, 'merge'),
+          config: { sql: 'SELECT day, 1 AS n FROM bronze.events', write: { mode: 'merge', key: ['day'] } },
+        },
+        { runSequence: 4, partition: day('2026-01-02') },
+      ),
+      code('JOB_PARTITIONS_UNSUPPORTED'),
+    );
+    assert.equal(
+      sqlOperator.partitions?.unsupported?.({ sql: 'x', write: { mode: 'merge', key: ['k'] } }) !== undefined,
+      true,
+    );
+  });
+});
+
 test('the plugin contributes the sql operator', () => {
   assert.equal(plugin.id, 'operator-sql');
   assert.deepEqual(

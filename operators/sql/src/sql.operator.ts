@@ -16,6 +16,11 @@ export const sqlOperator = defineOperator({
   ui: sqlUi,
   inputs: { min: 1 },
   output: 'table',
+  // In a backfill each run computes one partition: the query sees that partition's rows and replaces it.
+  partitions: {
+    unsupported: (config) =>
+      config.write.mode === 'merge' ? 'a merge upserts by key, so it cannot replace one partition' : undefined,
+  },
   async run(ctx, config) {
     const output = ctx.output;
     if (output === undefined) {
@@ -29,7 +34,10 @@ export const sqlOperator = defineOperator({
       const probe = `SELECT coalesce((${write.deleteWhen}), false) AS deletes FROM (\n${statement(config.sql)}\n) AS assay_rows`;
       await checked('write.deleteWhen', () => ctx.engine.describe(probe));
     }
-    ctx.log.info({ dataset: output.dataset, mode: config.write.mode }, 'writing the query result');
+    ctx.log.info(
+      { dataset: output.dataset, mode: config.write.mode, partition: ctx.partition?.key },
+      'writing the query result',
+    );
     const result = await output.write(write);
     return {
       rowsWritten: result.rowsWritten,

@@ -16,6 +16,18 @@ import { unchanged } from './rewrite-files.ts';
 export interface OverwritePartitionsRequest extends Omit<StagedRows, 'read'> {
   readonly runId?: string;
   readonly user?: string;
+  /**
+   * Replace the days `start <= column < end` of a DATE partition column instead: every live file in them is
+   * removed, also when no rows are staged (the range becomes empty), and staged rows outside it are refused.
+   */
+  readonly dateRange?: DateRange;
+}
+
+/** Days of a DATE partition column, `YYYY-MM-DD`, `start` inclusive and `end` exclusive. */
+export interface DateRange {
+  readonly column: string;
+  readonly start: string;
+  readonly end: string;
 }
 
 /**
@@ -48,14 +60,27 @@ export async function overwritePartitions(
       { code: 'DELTA_PARTITIONING_INVALID' },
     );
   }
-  if (request.staged.length === 0) return unchanged(existing?.version ?? -1, false);
+  const range = request.dateRange;
+  if (range !== undefined) assertRangeWrite(tableName, partitionColumns, request, range);
+  if (request.staged.length === 0 && range === undefined) return unchanged(existing?.version ?? -1, false);
   const result = await commitStagedRows(storage, tablePath, connection, existing, request, {
     schema: { mode: 'append', overwriteSchema: false },
     // Staged partition values arrive in Delta's spelling, so they compare with the log's.
-    replaced: (snapshot, staged) => (snapshot === undefined ? [] : filesInPartitionsOf(snapshot, staged)),
+    replaced: (snapshot, staged) =>
+      snapshot === undefined
+        ? []
+        : range === undefined
+          ? filesInPartitionsOf(snapshot, staged)
+          : filesIn(snapshot, range),
     provenance: {
       operation: 'WRITE',
-      operationParameters: { mode: 'Overwrite', partitionOverwriteMode: 'dynamic', partitionBy: partitionColumns },
+      operationParameters: {
+        mode: 'Overwrite',
+        ...(range === undefined
+          ? { partitionOverwriteMode: 'dynamic' }
+          : { predicate: `${range.column} >= '${range.start}' AND ${range.column} < '${range.end}'` }),
+        partitionBy: partitionColumns,
+      },
       ...(request.runId === undefined ? {} : { runId: request.runId }),
       ...(request.user === undefined ? {} : { user: request.user }),
     },
@@ -70,6 +95,51 @@ export async function overwritePartitions(
     rowsAffected: result.rowsAdded,
     metrics: { numOutputRows: result.rowsAdded },
   };
+}
+
+/**
+ * A date-range replace needs the column among the partition columns and as a DATE, and every staged file inside
+ * the range: `DELTA_PARTITIONING_INVALID` and `DELTA_ROWS_OUTSIDE_RANGE` otherwise.
+ */
+function assertRangeWrite(
+  tableName: string,
+  partitionColumns: readonly string[],
+  request: OverwritePartitionsRequest,
+  range: DateRange,
+): void {
+  const column = request.columns.find((entry) => entry.name.toLowerCase() === range.column.toLowerCase());
+  if (!partitionColumns.some((name) => name.toLowerCase() === range.column.toLowerCase()) || column === undefined) {
+    throw new UserError(
+      `${tableName} is partitioned by [${partitionColumns.join(', ')}], so the days of "${range.column}" cannot ` +
+        'be replaced on their own: partition the table by that column',
+      { code: 'DELTA_PARTITIONING_INVALID', details: { partitionColumns: [...partitionColumns] } },
+    );
+  }
+  if (column.type.toUpperCase() !== 'DATE') {
+    throw new UserError(`${tableName}: "${range.column}" is ${column.type}, and a date range needs a DATE column`, {
+      code: 'DELTA_PARTITIONING_INVALID',
+      details: { column: range.column, type: column.type },
+    });
+  }
+  for (const file of request.staged) {
+    const value = rawOf(file.partitionValues, { name: range.column }) ?? null;
+    if (value === null || !(value >= range.start && value < range.end)) {
+      throw new UserError(
+        `Rows with ${range.column} = ${value ?? 'NULL'} fall outside the days ${range.start} to ${range.end} ` +
+          '(exclusive) being replaced: nothing was written',
+        { code: 'DELTA_ROWS_OUTSIDE_RANGE', details: { ...range, value } },
+      );
+    }
+  }
+}
+
+/** The live files whose DATE partition value lies in the range (ISO dates compare as text). */
+function filesIn(snapshot: DeltaSnapshot, range: DateRange): DeltaSnapshot['files'] {
+  const field = { name: range.column };
+  return snapshot.files.filter((file) => {
+    const value = rawOf(file.partitionValues, field) ?? null;
+    return typeof value === 'string' && value >= range.start && value < range.end;
+  });
 }
 
 /** The live files in the partitions of the staged files, comparing typed values (so `01` and `1` are one int). */
@@ -93,7 +163,7 @@ function filesInPartitionsOf(snapshot: DeltaSnapshot, staged: readonly StagedFil
   );
 }
 
-function rawOf<T>(values: Readonly<Record<string, T>>, field: DeltaStructField): T | undefined {
+function rawOf<T>(values: Readonly<Record<string, T>>, field: Pick<DeltaStructField, 'name'>): T | undefined {
   const key = Object.keys(values).find((column) => column.toLowerCase() === field.name.toLowerCase());
   return key === undefined ? undefined : values[key];
 }

@@ -18,8 +18,8 @@ export function createValidationContext(
     operator(type, version) {
       const entry = registry.operator(type, version);
       if (entry === undefined) return undefined;
-      const { inputs, output } = entry.definition;
-      return { type: entry.type, version: entry.version, config: entry.config, inputs, output };
+      const { inputs, output, partitions } = entry.definition;
+      return { type: entry.type, version: entry.version, config: entry.config, inputs, output, partitions };
     },
     operatorTypes: () => [...new Set(registry.operators.map((entry) => entry.type))],
     check: (type) => {

@@ -186,7 +186,7 @@ describe('parseDocuments', () => {
           'DOCUMENT_INVALID',
           'spec.jobs[1].colour',
           14,
-          'unknown property "colour" (allowed: id, operator, version, description, connection, config, inputs, output, dependsOn, checks, retries, retryDelaySeconds, timeoutMinutes)',
+          'unknown property "colour" (allowed: id, operator, version, description, connection, config, inputs, output, dependsOn, checks, partitions, retries, retryDelaySeconds, timeoutMinutes)',
         ],
       ],
     );

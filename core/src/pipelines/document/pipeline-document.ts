@@ -62,6 +62,34 @@ export const JobCheckSchema = Type.Object(
   { additionalProperties: true },
 );
 
+const ColumnName = Type.String({ minLength: 1, maxLength: 255 });
+
+/** How a job computes one date partition at a time (backfills); its operator must support it. */
+export const JobPartitionsSchema = Type.Object(
+  {
+    column: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: "the output's partition column, a DATE; the output is created partitioned by it",
+    }),
+    grain: Type.Optional(
+      Type.Union([Type.Literal('day'), Type.Literal('month')], {
+        default: 'day',
+        description: 'one task per day or per calendar month',
+      }),
+    ),
+    inputs: Type.Optional(
+      Type.Record(DatasetRef, ColumnName, {
+        description:
+          'the inputs narrowed to the partition, each by its date column; when omitted, every input that has a ' +
+          'column named like the partition column',
+        additionalProperties: false,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const JobSchema = Type.Object(
   {
     id: JobId,
@@ -76,6 +104,7 @@ export const JobSchema = Type.Object(
     /** Extra ordering edges beside the ones from dataset references. */
     dependsOn: Type.Optional(Type.Array(JobId, { uniqueItems: true })),
     checks: Type.Optional(Type.Array(JobCheckSchema)),
+    partitions: Type.Optional(JobPartitionsSchema),
     ...Retry,
   },
   { additionalProperties: false },
@@ -159,5 +188,6 @@ export type PipelineDocument = Static<typeof PipelineDocumentSchema>;
 export type PipelineSpec = Static<typeof PipelineSpecSchema>;
 export type JobSpec = Static<typeof JobSchema>;
 export type JobCheck = Static<typeof JobCheckSchema>;
+export type JobPartitions = Static<typeof JobPartitionsSchema>;
 export type ConnectionDocument = Static<typeof ConnectionDocumentSchema>;
 export type AssayDocument = PipelineDocument | ConnectionDocument;

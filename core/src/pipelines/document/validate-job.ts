@@ -1,6 +1,6 @@
 import { checkConfig } from './check-config.ts';
 import type { DocumentProblem } from './document-problem.ts';
-import { formatPath, type PathSegment } from './document-path.ts';
+import { appendPath, formatPath, type PathSegment } from './document-path.ts';
 import type { JobCheck, JobSpec } from './pipeline-document.ts';
 import type { OperatorInfo, PipelineValidationContext } from './validate-pipeline.ts';
 
@@ -90,6 +90,14 @@ export function validateJob(
   }
 
   problems.push(...shapeProblems(job, operator).map((problem) => ({ ...problem, path: `${at}${problem.path}` })));
+  if (checked.problems.length === 0) {
+    problems.push(
+      ...partitionProblems(job, operator, normalizedConfig).map((problem) => ({
+        ...problem,
+        path: `${at}${problem.path}`,
+      })),
+    );
+  }
   const checks = job.checks?.map((entry, position) => {
     const result = validateCheck(entry, ['spec', 'jobs', index, 'checks', position], job.id, context);
     problems.push(...result.problems);
@@ -128,6 +136,32 @@ function shapeProblems(job: JobSpec, operator: OperatorInfo): DocumentProblem[] 
     });
   }
   return problems;
+}
+
+/** `partitions` against what the operator supports and what the job reads. Paths are relative to the job. */
+function partitionProblems(job: JobSpec, operator: OperatorInfo, config: Record<string, unknown>): DocumentProblem[] {
+  if (job.partitions === undefined) return [];
+  const why =
+    operator.partitions === undefined
+      ? `operator "${operator.type}" cannot compute one partition at a time`
+      : operator.partitions.unsupported?.(config as never);
+  if (why !== undefined) {
+    return [
+      {
+        code: 'PIPELINE_PARTITIONS_UNSUPPORTED',
+        path: '.partitions',
+        message: `job "${job.id}": ${why}: remove partitions, or change the job so it can`,
+      },
+    ];
+  }
+  const inputs = new Set(job.inputs ?? []);
+  return Object.keys(job.partitions.inputs ?? {})
+    .filter((dataset) => !inputs.has(dataset))
+    .map((dataset) => ({
+      code: 'PIPELINE_PARTITIONS_INVALID',
+      path: appendPath('.partitions.inputs', dataset),
+      message: `job "${job.id}": ${dataset} is not one of the job's inputs, so it cannot be narrowed to a partition`,
+    }));
 }
 
 /** A declared check: its type installed, its other properties valid for that type. */

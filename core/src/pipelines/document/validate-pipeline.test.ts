@@ -32,6 +32,10 @@ const OPERATORS: OperatorInfo[] = [
     config: sqlConfig({ memo: Type.Optional(Type.String()) }),
     inputs: { min: 1 },
     output: 'table',
+    partitions: {
+      unsupported: (config: { write?: { mode?: string } }) =>
+        config.write?.mode === 'merge' ? 'a merge cannot replace one partition' : undefined,
+    },
   },
   {
     type: 'ingest',
@@ -378,5 +382,40 @@ describe('validatePipeline', () => {
       ],
     );
     assert.deepEqual(graph.order, ['sales_clean', 'again']);
+  });
+
+  test('partitions: the operator must support them for the config, and narrowed inputs must be inputs', async () => {
+    const daily: JobSpec = {
+      ...clean,
+      config: { sql: 'SELECT 1' },
+      partitions: { column: 'day', inputs: { 'bronze.pos_sales': 'sold_on', 'bronze.stock': 'day' } },
+    };
+    const { problems } = await validatePipeline(
+      pipeline([
+        ingest,
+        daily,
+        { ...clean, id: 'merged', output: 'silver.merged', partitions: { column: 'day' } },
+        { ...ingest, id: 'loaded', output: 'bronze.loaded', partitions: { column: 'day' } },
+      ]),
+      context(),
+    );
+    assert.deepEqual(listed(problems), [
+      [
+        'PIPELINE_PARTITIONS_INVALID',
+        'spec.jobs[1].partitions.inputs["bronze.stock"]',
+        'job "sales_clean": bronze.stock is not one of the job\'s inputs, so it cannot be narrowed to a partition',
+      ],
+      [
+        'PIPELINE_PARTITIONS_UNSUPPORTED',
+        'spec.jobs[2].partitions',
+        'job "merged": a merge cannot replace one partition: remove partitions, or change the job so it can',
+      ],
+      [
+        'PIPELINE_PARTITIONS_UNSUPPORTED',
+        'spec.jobs[3].partitions',
+        'job "loaded": operator "ingest" cannot compute one partition at a time: remove partitions, or change the ' +
+          'job so it can',
+      ],
+    ]);
   });
 });

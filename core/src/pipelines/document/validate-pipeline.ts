@@ -12,6 +12,8 @@ export interface OperatorInfo {
   readonly config: TObject;
   readonly inputs?: { readonly min: number; readonly max?: number | undefined } | undefined;
   readonly output?: 'table' | 'none' | undefined;
+  /** Present when the operator can compute one partition at a time; see `OperatorDefinition.partitions`. */
+  readonly partitions?: { readonly unsupported?: ((config: never) => string | undefined) | undefined } | undefined;
 }
 
 /**
@@ -50,7 +52,8 @@ export interface PipelineValidation {
  * connections and datasets, and builds its job graph. Problem codes: `PIPELINE_OPERATOR_UNKNOWN`,
  * `PIPELINE_OPERATOR_VERSION_UNKNOWN`, `PIPELINE_CONFIG_INVALID`, `PIPELINE_INPUTS_INVALID`,
  * `PIPELINE_OUTPUT_MISSING`, `PIPELINE_OUTPUT_UNEXPECTED`, `PIPELINE_CONNECTION_CONFLICT`,
- * `PIPELINE_CONNECTION_UNKNOWN`, `PIPELINE_CHECK_UNKNOWN`, `PIPELINE_SCHEDULE_INVALID`, `PIPELINE_TRIGGER_INVALID`,
+ * `PIPELINE_CONNECTION_UNKNOWN`, `PIPELINE_CHECK_UNKNOWN`, `PIPELINE_PARTITIONS_UNSUPPORTED`,
+ * `PIPELINE_PARTITIONS_INVALID`, `PIPELINE_SCHEDULE_INVALID`, `PIPELINE_TRIGGER_INVALID`,
  * and the graph's (`PIPELINE_CYCLE`, `PIPELINE_INPUT_MISSING`, …).
  *
  * @example

@@ -1,4 +1,11 @@
-import { AssayError, type Logger, type OperatorContext, type OperatorResult } from '@assay/sdk';
+import {
+  AssayError,
+  InputError,
+  type Logger,
+  type OperatorContext,
+  type OperatorPartition,
+  type OperatorResult,
+} from '@assay/sdk';
 import type { Knex } from 'knex';
 import { createEngine, type EngineOptions } from '../../engine/engine.ts';
 import type { LakeService } from '../../lake/lake-service.ts';
@@ -11,6 +18,7 @@ import { createJobOutput } from './job-output.ts';
 import { createJobSession, type JobSession } from './job-session.ts';
 import { createJobStateStore, jobTxnAppId, JobStateTracker } from './job-state.ts';
 import { createOperatorEngine } from './operator-engine.ts';
+import { narrowingColumn, narrowInput } from '../backfill/partition-inputs.ts';
 
 /** What the executor is built from. */
 export interface JobExecutorOptions {
@@ -35,7 +43,12 @@ export interface JobRunRequest {
     readonly config: Record<string, unknown>;
     readonly inputs: readonly string[];
     readonly output?: string | undefined;
+    /** The job's `partitions`: what a partition run narrows, and how a table the job creates is partitioned. */
+    readonly partitions?:
+      { readonly column: string; readonly inputs?: Readonly<Record<string, string>> | undefined } | undefined;
   };
+  /** In a backfill: the partition this job run computes. */
+  readonly partition?: Omit<OperatorPartition, 'column'> | undefined;
   /** 1 on the first attempt. */
   readonly attempt: number;
   readonly trigger: string;
@@ -95,12 +108,18 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
       throwIfCancelled(signal, where);
       assertJobShape(definition, job);
       const config = validatedConfig(definition, job);
-      const inputs = await pinInputs(lake, request.workspace, job.id, job.inputs);
+      const partition = partitionOf(request, config, where);
+      const pinned = await pinInputs(lake, request.workspace, job.id, job.inputs);
+      const inputs = partition === undefined ? pinned : narrowInputs(pinned, partition, job.partitions!);
       const key = { pipelineId: request.pipeline.id, jobId: job.id };
-      const txn = { appId: jobTxnAppId(key), version: request.runSequence };
+      // Each partition of a backfill commits once per run: its own txn, beside the job's.
+      const appId = jobTxnAppId(key) + (partition === undefined ? '' : `#${partition.key}`);
+      const txn = { appId, version: request.runSequence };
       const table = job.output === undefined ? undefined : lake.table(request.workspace, job.output);
       const initial = table === undefined ? undefined : await snapshotOrUndefined(table);
-      const committed = await states.recover(key, initial?.txns.get(txn.appId));
+      // The job's state belongs to its normal runs: a partition run neither reads nor moves it.
+      const committed =
+        partition === undefined ? await states.recover(key, initial?.txns.get(txn.appId)) : { state: undefined };
       const state = new JobStateTracker(states, key, request.runSequence, committed.state);
       const session = createJobSession(engine, inputs, signal);
       const output =
@@ -118,6 +137,8 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
               origin: { pipeline: request.pipeline.name, job: job.id },
               signal,
               where,
+              partitionColumn: job.partitions?.column,
+              partition,
             });
       const ctx: OperatorContext = {
         log: request.log,
@@ -135,11 +156,25 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
         engine: createOperatorEngine(session),
         output: output?.output,
         state: committed.state,
-        setState: (value) => state.set(value),
+        setState: (value) => {
+          if (partition !== undefined) {
+            throw new InputError(`${where} computes partition ${partition.key}: a partition run keeps no state`, {
+              code: 'JOB_STATE_IN_PARTITION',
+            });
+          }
+          state.set(value);
+        },
         progress: (done, total) => request.progress?.(done, total),
+        partition,
       };
       request.log.info(
-        { job: job.id, operator: `${definition.type}@${definition.version}`, inputs: ctx.inputs, output: job.output },
+        {
+          job: job.id,
+          operator: `${definition.type}@${definition.version}`,
+          inputs: ctx.inputs,
+          output: job.output,
+          ...(partition === undefined ? {} : { partition: partition.key }),
+        },
         'job started',
       );
       try {
@@ -180,6 +215,43 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
       }
     },
   };
+}
+
+/** The partition of a partition run, refused for a job whose operator or declaration does not allow one. */
+function partitionOf(
+  request: JobRunRequest,
+  config: Record<string, unknown>,
+  where: string,
+): OperatorPartition | undefined {
+  if (request.partition === undefined) return undefined;
+  const { job } = request;
+  const why =
+    job.partitions === undefined
+      ? 'declares no partitions'
+      : job.operator.definition.partitions === undefined
+        ? `uses operator "${job.operator.definition.type}", which cannot compute one partition at a time`
+        : job.operator.definition.partitions.unsupported?.(config as never);
+  if (why !== undefined) {
+    throw new InputError(`${where} cannot run for partition ${request.partition.key}: it ${why}`, {
+      code: 'JOB_PARTITIONS_UNSUPPORTED',
+      details: { job: job.id, partition: request.partition.key },
+    });
+  }
+  return { column: job.partitions!.column, ...request.partition };
+}
+
+/** The inputs as a partition run reads them: narrowed to its days where the job's `partitions` say so. */
+function narrowInputs(
+  inputs: readonly PinnedInput[],
+  partition: OperatorPartition,
+  partitions: NonNullable<JobRunRequest['job']['partitions']>,
+): PinnedInput[] {
+  return inputs.map((input) => {
+    const narrowed = narrowInput(input.snapshot, narrowingColumn(input.dataset, input.snapshot, partitions), partition);
+    return narrowed.rowFilter === undefined
+      ? input
+      : { ...input, snapshot: narrowed.snapshot, rows: undefined, rowFilter: narrowed.rowFilter };
+  });
 }
 
 /**

@@ -8,8 +8,10 @@ export interface PinnedInput {
   readonly dataset: string;
   readonly table: LakeTable;
   readonly snapshot: DeltaSnapshot;
-  /** Rows at that version from the files' statistics; undefined when a file carries none. */
+  /** Rows at that version from the files' statistics; undefined when a file carries none (or rows are filtered). */
   readonly rows: number | undefined;
+  /** In a partition run: the predicate narrowing the view to the partition's rows. */
+  readonly rowFilter?: string | undefined;
 }
 
 /**

@@ -1,4 +1,10 @@
-import { InputError, type OperatorOutput, type OutputWriteRequest, type OutputWriteResult } from '@assay/sdk';
+import {
+  InputError,
+  type OperatorOutput,
+  type OperatorPartition,
+  type OutputWriteRequest,
+  type OutputWriteResult,
+} from '@assay/sdk';
 import { duckdbType } from '../../lake/delta/delta-schema.ts';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
 import { stagedFilesIn } from '../../lake/delta-write/staged-files.ts';
@@ -28,6 +34,10 @@ export interface JobOutputOptions {
   readonly signal: AbortSignal;
   /** `Job "<id>"`, for messages. */
   readonly where: string;
+  /** The job's declared partition column: a table the job creates is partitioned by it. */
+  readonly partitionColumn?: string | undefined;
+  /** In a partition run: the days the write replaces, whatever its mode. */
+  readonly partition?: OperatorPartition | undefined;
 }
 
 /** `ctx.output`, and what the executor learns from it. */
@@ -50,9 +60,10 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
   let result: OutputWriteResult | undefined;
   let closed = false;
 
-  const write = async (request: OutputWriteRequest): Promise<OutputWriteResult> => {
+  const write = async (asked: OutputWriteRequest): Promise<OutputWriteResult> => {
     throwIfCancelled(options.signal, where);
     const latest = await snapshotOrUndefined(table);
+    const request = withDeclaredPartitioning(asked, latest, options);
     assertWriteRequest(request, latest, dataset);
     if (latest !== undefined && (latest.txns.get(options.txn.appId) ?? -1) >= options.txn.version) {
       state.discardBeforeWrite();
@@ -94,6 +105,7 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       runId: options.runId,
       user: options.user,
       origin: options.origin,
+      partition: options.partition,
     });
     await state.afterCommit(committed.skipped);
     return committed;
@@ -129,6 +141,37 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       await writing?.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The write as the job's `partitions` shape it: a table the job creates is partitioned by the declared column, and
+ * in a partition run every write replaces the partition (`OUTPUT_WRITE_INVALID` for a merge, which cannot).
+ */
+function withDeclaredPartitioning(
+  request: OutputWriteRequest,
+  latest: DeltaSnapshot | undefined,
+  options: JobOutputOptions,
+): OutputWriteRequest {
+  const column = options.partition?.column ?? options.partitionColumn;
+  if (options.partition !== undefined && request.mode === 'merge') {
+    throw new InputError(
+      `${options.where} computes partition ${options.partition.key}, which replaces the partition: a merge cannot`,
+      { code: 'OUTPUT_WRITE_INVALID', details: { dataset: options.dataset, partition: options.partition.key } },
+    );
+  }
+  // A partition run adds to the table's schema like an append; replacing the schema is for whole-table writes.
+  const shaped: OutputWriteRequest =
+    options.partition === undefined ? request : { ...request, mode: 'overwrite', replaceSchema: false };
+  if (column === undefined || latest !== undefined || request.mode === 'merge') return shaped;
+  const partitionBy = request.partitionBy ?? [column];
+  if (!partitionBy.includes(column)) {
+    throw new InputError(
+      `${options.where} declares partitions by "${column}", so ${options.dataset} must be partitioned by it, ` +
+        `not by [${partitionBy.join(', ')}]`,
+      { code: 'OUTPUT_PARTITIONING_MISMATCH', details: { dataset: options.dataset, column } },
+    );
+  }
+  return { ...shaped, partitionBy };
 }
 
 function closedError(where: string): InputError {

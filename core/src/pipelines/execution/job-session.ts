@@ -18,7 +18,11 @@ export function createJobSession(engine: Engine, inputs: readonly PinnedInput[],
   return {
     get() {
       opening ??= (async () => {
-        const views = await Promise.all(inputs.map((input) => input.table.view(input.snapshot)));
+        const views = await Promise.all(
+          inputs.map((input) =>
+            input.table.view(input.snapshot, input.rowFilter === undefined ? {} : { rowFilter: input.rowFilter }),
+          ),
+        );
         return engine.openSession({ views, signal });
       })();
       return opening;

@@ -1,4 +1,4 @@
-import type { OutputWriteRequest, OutputWriteResult } from '@assay/sdk';
+import type { OperatorPartition, OutputWriteRequest, OutputWriteResult } from '@assay/sdk';
 import { quote } from '../../engine/dataset-view.ts';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
 import type { LakeTable } from '../../lake/lake-service.ts';
@@ -21,13 +21,16 @@ export interface OutputCommit {
   readonly user: string | undefined;
   /** Recorded in `commitInfo.operationParameters`: which pipeline and job wrote it. */
   readonly origin: { readonly pipeline: string; readonly job: string };
+  /** In a partition run: the write replaces exactly these days, whatever its mode. */
+  readonly partition?: OperatorPartition | undefined;
 }
 
 /**
  * Commits staged rows through the lake with the job run's txn, so that a retried attempt commits nothing twice:
  * append and overwrite as `WRITE`, dynamic partition overwrite, or merge by key from the staged files (which the
  * lake's own connection reads; `deleteWhen` was already evaluated into {@link DELETE_FLAG} inside the sandbox). Every
- * path records the txn, also when there are no rows, so the next run can tell that this one landed.
+ * path records the txn, also when there are no rows, so the next run can tell that this one landed. A partition run
+ * replaces its partition's days instead, whatever the mode.
  */
 export async function commitOutput(commit: OutputCommit): Promise<OutputWriteResult> {
   const { table, write, txn, staged, columns } = commit;
@@ -56,6 +59,24 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputWriteRes
     };
   };
 
+  if (commit.partition !== undefined) {
+    const { column, start, end } = commit.partition;
+    const result = await table.overwritePartitions({
+      staged: [...staged],
+      columns,
+      txn,
+      ...(partitionColumns === undefined || partitionColumns.length === 0 ? {} : { partitionColumns }),
+      dateRange: { column, start, end },
+      ...people,
+    });
+    return {
+      version: result.version,
+      rowsWritten: result.rowsAffected,
+      rowsUpdated: 0,
+      rowsDeleted: 0,
+      skipped: result.skipped,
+    };
+  }
   switch (write.mode) {
     case 'append':
     case 'overwrite':

@@ -3,6 +3,7 @@ import { AssayError, OperationalError, UserError, type QueueJob } from '@assay/s
 import type { OperatorEntry } from '../../plugins/contribution-registry.ts';
 import { describeJobError } from '../../queue/job-handler.ts';
 import type { JobExecutor } from '../execution/job-executor.ts';
+import { partitionOfKey } from '../backfill/partition-range.ts';
 import { guardAttempt, type StopReason } from './attempt-guard.ts';
 import { claimJobRun } from './job-claim.ts';
 import { retryAllowed, retryDelay, type JobPolicy } from './job-policy.ts';
@@ -70,7 +71,10 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
         config: spec.config ?? {},
         inputs: spec.inputs ?? [],
         output: spec.output,
+        partitions: spec.partitions,
       },
+      partition:
+        job.partition_key === null ? undefined : partitionOfKey(spec.partitions?.grain ?? 'day', job.partition_key),
       attempt,
       trigger: run.trigger,
       actor: run.actor ?? undefined,
@@ -108,6 +112,7 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
       pipeline: run.pipeline_name,
       pipelineId: run.pipeline_id,
       jobId: job.job_id,
+      ...(job.partition_key === null ? {} : { partition: job.partition_key }),
       operator: job.operator,
       status: end.kind,
       attempt,

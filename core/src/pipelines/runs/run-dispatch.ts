@@ -4,7 +4,7 @@ import type { CoreQueue } from '../../queue/queue-service.ts';
 import { pipelineJobQueue } from './pipeline-job-queue.ts';
 import type { VersionCache } from './pipeline-versions.ts';
 import { notifyRun } from './run-notifications.ts';
-import { IN_FLIGHT_JOB_STATUSES, type JobRunRow, type JobRunStatus, type RunRow } from './run-records.ts';
+import { IN_FLIGHT_JOB_STATUSES, taskKey, type JobRunRow, type JobRunStatus, type RunRow } from './run-records.ts';
 
 /** What dispatching needs. */
 export interface DispatchContext {
@@ -28,13 +28,16 @@ const UNFINISHED: ReadonlySet<JobRunStatus> = new Set(['pending', ...IN_FLIGHT_J
 
 type DispatchJob = Pick<
   JobRunRow,
-  'id' | 'job_id' | 'status' | 'upstream' | 'position' | 'error_code' | 'error_message'
->;
+  'id' | 'job_id' | 'partition_key' | 'status' | 'upstream' | 'position' | 'error_code' | 'error_message'
+> & {
+  /** {@link taskKey}: what `upstream` lists and the status map is keyed by. */
+  readonly key: string;
+};
 
 const CACHED_RUNS = 64;
 
 /**
- * The upstream job ids of each job run, by run. They never change once a run is recorded, and every job that
+ * The upstream task keys of each job run, by run. They never change once a run is recorded, and every job that
  * finishes moves its run on with the run's row locked: reading a 1,000-job run's upstream lists (a fan-in job alone
  * lists 1,000 ids) on every step would make that locked step, which all of the run's workers queue behind, the
  * bottleneck.
@@ -45,8 +48,10 @@ export class UpstreamCache {
   async of(trx: Knex.Transaction, runId: string): Promise<ReadonlyMap<string, string[]>> {
     let upstream = this.#runs.get(runId);
     if (upstream === undefined) {
-      const rows = await trx<JobRunRow>('core_job_runs').where({ run_id: runId }).select('job_id', 'upstream');
-      upstream = new Map(rows.map((row) => [row.job_id, row.upstream]));
+      const rows = await trx<JobRunRow>('core_job_runs')
+        .where({ run_id: runId })
+        .select('job_id', 'partition_key', 'upstream');
+      upstream = new Map(rows.map((row) => [taskKey(row.job_id, row.partition_key), row.upstream]));
       this.#runs.set(runId, upstream);
       if (this.#runs.size > CACHED_RUNS) this.#runs.delete(this.#runs.keys().next().value!);
     }
@@ -78,15 +83,18 @@ export async function dispatchLocked(
   const jobs = (
     await trx<JobRunRow>('core_job_runs')
       .where({ run_id: run.id })
-      .orderBy('position')
-      .select('id', 'job_id', 'status', 'position', 'error_code', 'error_message')
-  ).map((job) => ({ ...job, upstream: upstream.get(job.job_id) ?? [] }));
-  const status = new Map(jobs.map((job) => [job.job_id, job.status]));
+      .orderBy(['position', 'partition_key'])
+      .select('id', 'job_id', 'partition_key', 'status', 'position', 'error_code', 'error_message')
+  ).map((job) => {
+    const key = taskKey(job.job_id, job.partition_key);
+    return { ...job, key, upstream: upstream.get(key) ?? [] };
+  });
+  const status = new Map(jobs.map((job) => [job.key, job.status]));
   let queued = 0;
   if (run.status === 'cancelling') {
     await cancelWaiting(trx, run.id);
     for (const job of jobs)
-      if (job.status !== 'running' && UNFINISHED.has(job.status)) status.set(job.job_id, 'cancelled');
+      if (job.status !== 'running' && UNFINISHED.has(job.status)) status.set(job.key, 'cancelled');
   } else {
     await failBehindFailures(trx, jobs, status);
     queued = await queueReady(trx, run, jobs, status, context);
@@ -117,10 +125,10 @@ async function failBehindFailures(
 ): Promise<void> {
   // Position order is topological, so a failure propagates down a whole chain in one pass.
   for (const job of jobs) {
-    if (status.get(job.job_id) !== 'pending') continue;
+    if (status.get(job.key) !== 'pending') continue;
     const failed = job.upstream.find((upstream) => FAILED_UPSTREAM.has(status.get(upstream) ?? 'succeeded'));
     if (failed === undefined) continue;
-    status.set(job.job_id, 'upstream_failed');
+    status.set(job.key, 'upstream_failed');
     await trx('core_job_runs')
       .where({ id: job.id, status: 'pending' })
       .update({
@@ -143,7 +151,7 @@ async function queueReady(
 ): Promise<number> {
   const ready = jobs.filter(
     (job) =>
-      status.get(job.job_id) === 'pending' &&
+      status.get(job.key) === 'pending' &&
       job.upstream.every((upstream) => DONE_UPSTREAM.has(status.get(upstream) ?? 'succeeded')),
   );
   if (ready.length === 0) return 0;
@@ -174,7 +182,7 @@ async function queueReady(
     await trx('core_job_runs')
       .where({ id: job.id, status: 'pending' })
       .update({ status: 'queued', queued_at: trx.fn.now(), dispatched_at: trx.fn.now(), updated_at: trx.fn.now() });
-    status.set(job.job_id, 'queued');
+    status.set(job.key, 'queued');
     queued++;
   }
   return queued;
@@ -210,7 +218,7 @@ async function finishRun(
   jobs: readonly DispatchJob[],
   status: Map<string, JobRunStatus>,
 ): Promise<RunRow> {
-  const failed = jobs.find((job) => status.get(job.job_id) === 'failed');
+  const failed = jobs.find((job) => status.get(job.key) === 'failed');
   const outcome =
     run.status === 'cancelling'
       ? 'cancelled'
@@ -223,7 +231,7 @@ async function finishRun(
     failed !== undefined
       ? {
           error_code: failed.error_code ?? 'JOB_FAILED',
-          error_message: `Job "${failed.job_id}" failed: ${failed.error_message ?? 'no message'}`,
+          error_message: `Job "${failed.key}" failed: ${failed.error_message ?? 'no message'}`,
           error_job: failed.job_id,
         }
       : outcome === 'cancelled'

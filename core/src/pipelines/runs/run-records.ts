@@ -34,8 +34,29 @@ export interface RunSelection {
   readonly direction: 'only' | 'downstream' | 'upstream';
 }
 
-/** What a run covers when not the whole pipeline, as stored in `selection`. */
+/**
+ * What a run covers when not the whole pipeline, as stored in `selection`: a {@link RunSelection}, or the task keys a
+ * resume repeats.
+ */
 export type StoredSelection = RunSelection | { readonly resumeOf: string; readonly jobs: string[] };
+
+/** What a backfill run covers: its days and how many partition job runs it has. */
+export interface RunBackfill {
+  /** `YYYY-MM-DD`, inclusive. */
+  readonly from: string;
+  /** `YYYY-MM-DD`, inclusive. */
+  readonly to: string;
+  /** Partition job runs of the run. */
+  readonly partitions: number;
+}
+
+/**
+ * A job run's key within its run: the job id, or `job[partition]` for one partition of a backfill. `upstream`
+ * lists these.
+ */
+export function taskKey(jobId: string, partitionKey: string | null | undefined): string {
+  return partitionKey === null || partitionKey === undefined ? jobId : `${jobId}[${partitionKey}]`;
+}
 
 /** A stable code and a message; `job` names the job whose failure failed the run. */
 export interface RunErrorInfo {
@@ -63,6 +84,8 @@ export interface RunRecord {
   readonly selection: StoredSelection | null;
   /** The run this one resumes. */
   readonly resumedFrom: string | null;
+  /** What a backfill covers; null for other runs. */
+  readonly backfill: RunBackfill | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
   readonly finishedAt: string | null;
@@ -77,12 +100,14 @@ export interface JobRunRecord {
   readonly id: string;
   readonly runId: string;
   readonly jobId: string;
+  /** The partition this job run computes in a backfill (`2026-03-01`, `2026-03`); null for a whole job. */
+  readonly partition: string | null;
   readonly operator: string;
   readonly operatorVersion: number | null;
   readonly status: JobRunStatus;
   /** Attempts started so far; 0 before the first. */
   readonly attempt: number;
-  /** The job ids of the run this one waits for. */
+  /** The job runs of the run this one waits for, by task key (`job`, or `job[partition]` in a backfill). */
   readonly upstream: string[];
   readonly queuedAt: string | null;
   readonly startedAt: string | null;
@@ -139,6 +164,8 @@ export interface RunRow {
   actor: string | null;
   selection: StoredSelection | null;
   resumed_from: string | null;
+  /** Added by migration 013 (backfills). */
+  backfill: RunBackfill | null;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -155,6 +182,8 @@ export interface JobRunRow {
   workspace: string;
   pipeline_id: string;
   job_id: string;
+  /** Added by migration 013 (backfills). */
+  partition_key: string | null;
   position: number;
   upstream: string[];
   operator: string;
@@ -202,6 +231,7 @@ export function runOf(row: RunRow, jobCounts: Partial<Record<JobRunStatus, numbe
     actor: row.actor,
     selection: row.selection,
     resumedFrom: row.resumed_from,
+    backfill: row.backfill,
     createdAt: row.created_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
@@ -224,6 +254,7 @@ export function jobRunOf(row: JobRunRow): JobRunRecord {
     id: row.id,
     runId: row.run_id,
     jobId: row.job_id,
+    partition: row.partition_key,
     operator: row.operator,
     operatorVersion: row.operator_version,
     status: row.status,

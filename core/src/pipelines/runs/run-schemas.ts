@@ -48,6 +48,16 @@ const RunProperties = {
   actor: Nullable(Type.String({ description: 'The user or service account the run acts for' })),
   selection: Nullable(StoredSelectionSchema),
   resumedFrom: Nullable(Type.String({ format: 'uuid' })),
+  backfill: Nullable(
+    Type.Object(
+      {
+        from: Type.String({ format: 'date' }),
+        to: Type.String({ format: 'date' }),
+        partitions: Type.Integer({ description: 'Partition job runs of the run' }),
+      },
+      { description: 'What a backfill covers' },
+    ),
+  ),
   createdAt: DateTime,
   startedAt: Nullable(DateTime),
   finishedAt: Nullable(DateTime),
@@ -66,11 +76,14 @@ export const JobRunSchema = Type.Object(
     id: Type.String({ format: 'uuid' }),
     runId: Type.String({ format: 'uuid' }),
     jobId: Type.String(),
+    partition: Nullable(Type.String({ description: 'The partition it computes in a backfill (2026-03-01, 2026-03)' })),
     operator: Type.String(),
     operatorVersion: Nullable(Type.Integer()),
     status: JobRunStatusSchema,
     attempt: Type.Integer({ description: 'Attempts started; 0 before the first' }),
-    upstream: Type.Array(Type.String(), { description: 'The jobs of this run it waits for' }),
+    upstream: Type.Array(Type.String(), {
+      description: 'The job runs of this run it waits for: job ids, or job[partition] in a backfill',
+    }),
     queuedAt: Nullable(DateTime),
     startedAt: Nullable(DateTime),
     finishedAt: Nullable(DateTime),
@@ -137,6 +150,9 @@ export const ListRunsQuery = Type.Object({
 });
 
 export const LogsQuery = Type.Object({
+  partition: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 20, description: 'The partition, for a job of a backfill' }),
+  ),
   attempt: Type.Optional(Type.Integer({ minimum: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 200' })),
   cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),

@@ -1,13 +1,16 @@
 import { ConflictError, UserError, type EventBus, type Logger } from '@assay/sdk';
 import type { Knex } from 'knex';
 import type { CoreQueue } from '../../queue/queue-service.ts';
-import { planRun, type PlannedJob } from './run-plan.ts';
+import { planBackfill, type BackfillPlan, type BackfillRange } from '../backfill/backfill-plan.ts';
+import { partitionOfKey } from '../backfill/partition-range.ts';
+import { planRun, splitIntoPartitions, type PlannedJob } from './run-plan.ts';
 import { cachedVersions, type PipelineVersion, type PipelineVersionSource } from './pipeline-versions.ts';
 import { createRunNotifications, type RunNotifications } from './run-notifications.ts';
 import {
   ACTIVE_RUN_STATUSES,
   RESUMABLE_JOB_STATUSES,
   type JobLogLine,
+  type RunBackfill,
   type RunRecord,
   type RunRow,
   type RunSelection,
@@ -18,7 +21,7 @@ import {
 import type { RunMetrics } from './run-metrics.ts';
 import { createRunRuntime, SKIP_DISPATCH, type RunRuntime } from './run-runtime.ts';
 import { cancelWaiting } from './run-dispatch.ts';
-import { createRunStore, type RunListQuery } from './run-store.ts';
+import { createRunStore, type LogPage, type RunListQuery } from './run-store.ts';
 import { watchRun, type RunStreamEvent } from './run-stream.ts';
 
 /** What starts a run. */
@@ -41,6 +44,17 @@ export interface StartRunRequest {
   readonly select?: RunSelection | undefined;
 }
 
+/** What starts a backfill: a run over the partitions of a range of days. */
+export interface BackfillRequest extends BackfillRange {
+  readonly workspace: string;
+  readonly pipeline: string;
+  /** The current version when omitted. */
+  readonly version?: number | undefined;
+  /** Needed when the backfill has more partitions than `backfillConfirmAbove`. */
+  readonly confirm?: boolean | undefined;
+  readonly actor?: string | undefined;
+}
+
 /** Pipeline runs: start, read, cancel, resume and watch them. Jobs are worked by {@link registerRunWorker}. */
 export interface RunService {
   /** Starts listening for run changes (live streams, cancellation). */
@@ -51,13 +65,20 @@ export interface RunService {
    * unless `spec.concurrency.allowOverlap`) and queues its first jobs.
    */
   startRun(request: StartRunRequest): Promise<RunWithJobs>;
+  /** The job runs a backfill would have (see `planBackfill`), against the pipeline version it would run. */
+  planBackfill(request: BackfillRequest): Promise<{ version: PipelineVersion; plan: BackfillPlan }>;
+  /**
+   * Starts a backfill run (trigger `backfill`), one job run per partition: 409 `BACKFILL_CONFIRMATION_REQUIRED`
+   * above `backfillConfirmAbove` partitions without `confirm`, and what `startRun` refuses.
+   */
+  startBackfill(request: BackfillRequest): Promise<RunWithJobs>;
   get(workspace: string, id: string): Promise<RunWithJobs>;
   list(workspace: string, query: RunListQuery): Promise<{ items: RunRecord[]; nextCursor: string | null }>;
   logs(
     workspace: string,
     runId: string,
     jobId: string,
-    page: { limit: number; cursor?: string | undefined; attempt?: number | undefined },
+    page: LogPage,
   ): Promise<{ items: JobLogLine[]; nextCursor: string | null }>;
   /**
    * Cancels a run: waiting jobs at once, running ones by interrupting them (the run is `cancelling` until they
@@ -65,8 +86,8 @@ export interface RunService {
    */
   cancel(workspace: string, id: string): Promise<RunWithJobs>;
   /**
-   * A new run of the same version with the jobs that did not succeed (failed, cancelled, upstream failed); 409
-   * `RUN_NOT_RESUMABLE` for a run still active or one that succeeded.
+   * A new run of the same version with the job runs that did not succeed (failed, cancelled, upstream failed): for
+   * a backfill, only those partitions. 409 `RUN_NOT_RESUMABLE` for a run still active or one that succeeded.
    */
   resume(
     workspace: string,
@@ -102,7 +123,11 @@ export interface RunServiceOptions {
   readonly notifications?: RunNotifications;
   /** Counts finished runs and job runs (`createRunMetrics`); nothing is counted without. */
   readonly metrics?: RunMetrics | undefined;
+  /** `pipelines.backfillConfirmAbove`: more partitions than this need `confirm` (default 60). */
+  readonly backfillConfirmAbove?: number | undefined;
 }
+
+const DEFAULT_CONFIRM_ABOVE = 60;
 
 /** The run service. */
 export function createRunService(options: RunServiceOptions): RunService {
@@ -141,6 +166,7 @@ export function createRunService(options: RunServiceOptions): RunService {
     request: Omit<StartRunRequest, 'pipeline' | 'version' | 'select'> & {
       selection: StoredSelection | null;
       resumedFrom?: string;
+      backfill?: RunBackfill;
     },
   ): Promise<string> => {
     const operatorVersion = operatorVersions(planned);
@@ -191,6 +217,7 @@ export function createRunService(options: RunServiceOptions): RunService {
           actor: request.actor ?? null,
           selection: (request.selection === null ? null : JSON.stringify(request.selection)) as never,
           resumed_from: request.resumedFrom ?? null,
+          backfill: (request.backfill === undefined ? null : JSON.stringify(request.backfill)) as never,
         })
         .returning('*');
       await trx('core_job_runs').insert(
@@ -199,6 +226,7 @@ export function createRunService(options: RunServiceOptions): RunService {
           workspace: request.workspace,
           pipeline_id: version.pipelineId,
           job_id: job.id,
+          partition_key: job.partition?.key ?? null,
           position: job.position,
           upstream: JSON.stringify(job.upstream),
           operator: job.spec.operator,
@@ -228,6 +256,35 @@ export function createRunService(options: RunServiceOptions): RunService {
       logger.info({ runId, pipeline: version.name, version: version.version, jobs: planned.length }, 'run started');
       return store.get(request.workspace, runId);
     },
+    async planBackfill(request) {
+      const version = await options.pipelines.get(request.workspace, request.pipeline, request.version);
+      return { version, plan: planBackfill(version.document.spec, request) };
+    },
+    async startBackfill(request) {
+      const { version, plan } = await service.planBackfill(request);
+      const confirmAbove = options.backfillConfirmAbove ?? DEFAULT_CONFIRM_ABOVE;
+      if (plan.partitions > confirmAbove && request.confirm !== true) {
+        throw new ConflictError(
+          `The backfill of ${version.name} from ${request.from} to ${request.to} has ${plan.partitions} partitions, ` +
+            `more than ${confirmAbove}: preview it, then confirm to start it`,
+          {
+            code: 'BACKFILL_CONFIRMATION_REQUIRED',
+            details: { partitions: plan.partitions, confirmAbove },
+          },
+        );
+      }
+      const backfill = { from: request.from, to: request.to, partitions: plan.partitions };
+      const runId = await insertRun(version, plan.tasks, {
+        workspace: request.workspace,
+        trigger: 'backfill',
+        triggerDetails: { ...backfill, ...(request.select === undefined ? {} : { select: request.select }) },
+        actor: request.actor,
+        selection: request.select ?? null,
+        backfill,
+      });
+      logger.info({ runId, pipeline: version.name, ...backfill, tasks: plan.tasks.length }, 'backfill started');
+      return store.get(request.workspace, runId);
+    },
     get: (workspace, id) => store.get(workspace, id),
     list: (workspace, query) => store.list(workspace, query),
     logs: (workspace, runId, jobId, page) => store.logs(workspace, runId, jobId, page),
@@ -250,7 +307,8 @@ export function createRunService(options: RunServiceOptions): RunService {
     },
     async resume(workspace, id, resumeOptions) {
       const source = await store.get(workspace, id);
-      const jobs = source.jobs.filter((job) => RESUMABLE_JOB_STATUSES.includes(job.status)).map((job) => job.jobId);
+      const repeated = source.jobs.filter((job) => RESUMABLE_JOB_STATUSES.includes(job.status));
+      const jobs = [...new Set(repeated.map((job) => job.jobId))];
       if (ACTIVE_RUN_STATUSES.includes(source.status) || jobs.length === 0) {
         throw new ConflictError(
           ACTIVE_RUN_STATUSES.includes(source.status)
@@ -260,13 +318,20 @@ export function createRunService(options: RunServiceOptions): RunService {
         );
       }
       const version = await options.pipelines.get(workspace, source.pipeline, source.version);
-      const planned = planRun(version.document.spec, { jobs });
+      // A backfill resumes only its partitions that did not succeed.
+      const planned = splitIntoPartitions(planRun(version.document.spec, { jobs }), (job) => {
+        const keys = repeated.filter((task) => task.jobId === job.id && task.partition !== null);
+        if (keys.length === 0) return undefined;
+        return keys.map((task) => partitionOfKey(job.spec.partitions?.grain ?? 'day', task.partition!));
+      });
+      const partitions = planned.filter((task) => task.partition !== undefined).length;
       const runId = await insertRun(version, planned, {
         workspace,
-        trigger: resumeOptions.trigger ?? 'manual',
+        trigger: source.backfill === null ? (resumeOptions.trigger ?? 'manual') : 'backfill',
         actor: resumeOptions.actor,
-        selection: { resumeOf: id, jobs: planned.map((job) => job.id) },
+        selection: { resumeOf: id, jobs: planned.map((job) => job.key) },
         resumedFrom: id,
+        ...(source.backfill === null ? {} : { backfill: { ...source.backfill, partitions } }),
       });
       logger.info({ runId, resumedFrom: id, jobs: planned.length }, 'run resumed');
       return store.get(workspace, runId);

@@ -1,4 +1,4 @@
-import { NotFoundError } from '@assay/sdk';
+import { InputError, NotFoundError } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { isUuid } from '../../database/uuid.ts';
 import { decodeLogCursor, decodeRunCursor, encodeLogCursor, encodeRunCursor } from './run-cursor.ts';
@@ -31,19 +31,35 @@ export interface RunStore {
   jobs(runId: string): Promise<JobRunRecord[]>;
   /** Newest first. */
   list(workspace: string, query: RunListQuery): Promise<{ items: RunRecord[]; nextCursor: string | null }>;
-  /** 404 `JOB_RUN_NOT_FOUND` unless the run has that job. */
-  jobRun(workspace: string, runId: string, jobId: string): Promise<JobRunRecord>;
+  /**
+   * 404 `JOB_RUN_NOT_FOUND` unless the run has that job (and partition: a job a backfill splits needs one, 400
+   * `PARTITION_REQUIRED` without).
+   */
+  jobRun(workspace: string, runId: string, jobId: string, partition?: string): Promise<JobRunRecord>;
   /** Oldest first, after the cursor; `attempt` narrows to one attempt. */
   logs(
     workspace: string,
     runId: string,
     jobId: string,
-    page: { limit: number; cursor?: string | undefined; attempt?: number | undefined },
+    page: LogPage,
   ): Promise<{ items: JobLogLine[]; nextCursor: string | null }>;
   /** The id after which the run's last `lines` log lines start (0 when it has no more than that). */
   logIdBefore(runId: string, lines: number): Promise<number>;
-  /** Log lines of every job of the run with an id above `afterId`, oldest first, with their job id. */
-  logsAfter(runId: string, afterId: number, limit: number): Promise<Array<JobLogLine & { jobId: string }>>;
+  /** Log lines of every job of the run with an id above `afterId`, oldest first, with their job and partition. */
+  logsAfter(
+    runId: string,
+    afterId: number,
+    limit: number,
+  ): Promise<Array<JobLogLine & { jobId: string; partition: string | null }>>;
+}
+
+/** A page of one job run's log. */
+export interface LogPage {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+  readonly attempt?: number | undefined;
+  /** The partition, for a job a backfill splits. */
+  readonly partition?: string | undefined;
 }
 
 interface LogRow {
@@ -68,13 +84,23 @@ export function createRunStore(db: Knex): RunStore {
     }
     return found;
   };
-  const jobRows = (runId: string) => db<JobRunRow>('core_job_runs').where({ run_id: runId }).orderBy('position');
-  const jobRun = async (workspace: string, runId: string, jobId: string): Promise<JobRunRow> => {
+  const jobRows = (runId: string) =>
+    db<JobRunRow>('core_job_runs').where({ run_id: runId }).orderBy(['position', 'partition_key']);
+  const jobRun = async (workspace: string, runId: string, jobId: string, partition?: string): Promise<JobRunRow> => {
     await row(workspace, runId);
-    const found = await db<JobRunRow>('core_job_runs').where({ run_id: runId, job_id: jobId }).first();
+    const query = db<JobRunRow>('core_job_runs').where({ run_id: runId, job_id: jobId });
+    if (partition !== undefined) query.andWhere({ partition_key: partition });
+    const found = await query.first();
     if (found === undefined) {
-      throw new NotFoundError(`Run "${runId}" has no job "${jobId}"`, {
+      const which = partition === undefined ? `job "${jobId}"` : `job "${jobId}" for partition ${partition}`;
+      throw new NotFoundError(`Run "${runId}" has no ${which}`, {
         code: 'JOB_RUN_NOT_FOUND',
+        details: { run: runId, job: jobId, ...(partition === undefined ? {} : { partition }) },
+      });
+    }
+    if (partition === undefined && found.partition_key !== null) {
+      throw new InputError(`Job "${jobId}" of run ${runId} runs by partition: name the partition`, {
+        code: 'PARTITION_REQUIRED',
         details: { run: runId, job: jobId },
       });
     }
@@ -119,9 +145,9 @@ export function createRunStore(db: Knex): RunStore {
             : null,
       };
     },
-    jobRun: async (workspace, runId, jobId) => jobRunOf(await jobRun(workspace, runId, jobId)),
+    jobRun: async (workspace, runId, jobId, partition) => jobRunOf(await jobRun(workspace, runId, jobId, partition)),
     async logs(workspace, runId, jobId, page) {
-      const job = await jobRun(workspace, runId, jobId);
+      const job = await jobRun(workspace, runId, jobId, page.partition);
       const after = page.cursor === undefined ? 0 : decodeLogCursor(page.cursor);
       const builder = db<LogRow>('core_job_run_logs')
         .where({ job_run_id: job.id })
@@ -150,8 +176,10 @@ export function createRunStore(db: Knex): RunStore {
         .andWhere('l.id', '>', afterId)
         .orderBy('l.id')
         .limit(limit)
-        .select('l.*', 'j.job_id')) as Array<LogRow & { job_id: string }>;
-      return rows.map((log) => ({ ...logLineOf(log), jobId: log.job_id }));
+        .select('l.*', 'j.job_id', 'j.partition_key')) as Array<
+        LogRow & { job_id: string; partition_key: string | null }
+      >;
+      return rows.map((log) => ({ ...logLineOf(log), jobId: log.job_id, partition: log.partition_key }));
     },
   };
 }

@@ -6,10 +6,20 @@ import type { RunStore } from './run-store.ts';
 export type RunStreamEvent =
   | { readonly type: 'run'; readonly data: RunRecord }
   | { readonly type: 'job'; readonly data: JobRunRecord }
-  | { readonly type: 'progress'; readonly data: { jobId: string; done: number; total: number | null } }
+  | {
+      readonly type: 'progress';
+      readonly data: { jobId: string; partition: string | null; done: number; total: number | null };
+    }
   | {
       readonly type: 'log';
-      readonly data: { jobId: string; attempt: number; at: string; level: string; message: string };
+      readonly data: {
+        jobId: string;
+        partition: string | null;
+        attempt: number;
+        at: string;
+        level: string;
+        message: string;
+      };
     }
   | { readonly type: 'end'; readonly data: { status: RunRecord['status'] } };
 
@@ -53,7 +63,14 @@ export async function watchRun(options: WatchOptions): Promise<void> {
         lastLogId = line.id;
         onEvent({
           type: 'log',
-          data: { jobId: line.jobId, attempt: line.attempt, at: line.at, level: line.level, message: line.message },
+          data: {
+            jobId: line.jobId,
+            partition: line.partition,
+            attempt: line.attempt,
+            at: line.at,
+            level: line.level,
+            message: line.message,
+          },
         });
       }
       if (batch.length < LOG_BATCH) return;
@@ -75,14 +92,14 @@ export async function watchRun(options: WatchOptions): Promise<void> {
         job.error,
         job.nextAttemptAt,
       ]);
-      if (jobKeys.get(job.jobId) !== key) {
-        jobKeys.set(job.jobId, key);
+      if (jobKeys.get(job.id) !== key) {
+        jobKeys.set(job.id, key);
         changes.push({ type: 'job', data: job });
       }
       const progress = job.progress === null ? undefined : JSON.stringify(job.progress);
-      if (progress !== undefined && job.status === 'running' && progressKeys.get(job.jobId) !== progress) {
-        progressKeys.set(job.jobId, progress);
-        changes.push({ type: 'progress', data: { jobId: job.jobId, ...job.progress! } });
+      if (progress !== undefined && job.status === 'running' && progressKeys.get(job.id) !== progress) {
+        progressKeys.set(job.id, progress);
+        changes.push({ type: 'progress', data: { jobId: job.jobId, partition: job.partition, ...job.progress! } });
       }
     }
     const counts: Partial<Record<JobRunRecord['status'], number>> = {};
