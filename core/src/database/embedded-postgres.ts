@@ -15,7 +15,11 @@ export interface EmbeddedPostgresHandle {
   readonly url: string;
   /** True when this process is responsible for stopping the server. */
   readonly owned: boolean;
-  stop(): Promise<void>;
+  /**
+   * Stops the server (when owned). Fast by default: clients are disconnected and a checkpoint is written.
+   * `immediate` quits at once, as a crash would: the next start replays the WAL (fault tests).
+   */
+  stop(options?: { immediate?: boolean }): Promise<void>;
 }
 
 interface Credentials {
@@ -48,6 +52,8 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   /** Server settings passed as `-c name=value`, e.g. `{ wal_level: 'logical' }` for change-data-capture tests. */
   settings?: Readonly<Record<string, string>>;
+  /** The port to listen on (default: a free one); a restart passes the one it had, so clients find it again. */
+  port?: number;
 }): Promise<EmbeddedPostgresHandle> {
   const { dataDir } = options;
   const credentials = await loadOrCreateCredentials(`${dataDir}.credentials.json`);
@@ -58,7 +64,11 @@ export async function startEmbeddedPostgres(options: {
     const ownerAlive = Number.isInteger(owner) && owner !== process.pid && isAlive(owner);
     if (ownerAlive) return { url: adminUrl(credentials, running.port), owned: false, stop: async () => {} };
     await writeFile(ownerFile, String(process.pid));
-    return { url: adminUrl(credentials, running.port), owned: true, stop: () => stopServer(running.pid, ownerFile) };
+    return {
+      url: adminUrl(credentials, running.port),
+      owned: true,
+      stop: (stopOptions) => stopServer(running.pid, ownerFile, stopOptions),
+    };
   }
 
   const binaries = await loadBinaries();
@@ -66,7 +76,7 @@ export async function startEmbeddedPostgres(options: {
   const logFile = `${dataDir}.log`;
   try {
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(dataDir, binaries, credentials, runAs);
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const logFd = openSync(logFile, 'a');
     const child = spawn(
       binaries.postgres,
@@ -81,7 +91,7 @@ export async function startEmbeddedPostgres(options: {
     const url = adminUrl(credentials, port);
     await waitUntilReady(url, child);
     await writeFile(ownerFile, String(process.pid));
-    return { url, owned: true, stop: () => stopServer(child.pid!, ownerFile) };
+    return { url, owned: true, stop: (stopOptions) => stopServer(child.pid!, ownerFile, stopOptions) };
   } catch (error) {
     if (error instanceof OperationalError) throw error;
     throw new OperationalError(
@@ -197,10 +207,13 @@ async function waitUntilReady(url: string, child: ReturnType<typeof spawn>): Pro
   }
 }
 
-/** Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGQUIT if it does not stop in time. */
-async function stopServer(pid: number, ownerFile: string): Promise<void> {
+/**
+ * Fast shutdown (SIGINT: disconnect clients, checkpoint, exit); SIGQUIT (immediate shutdown) if it does not stop
+ * in time, or at once when asked.
+ */
+async function stopServer(pid: number, ownerFile: string, options: { immediate?: boolean } = {}): Promise<void> {
   if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGINT');
+  process.kill(pid, options.immediate === true ? 'SIGQUIT' : 'SIGINT');
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (isAlive(pid)) {
     if (Date.now() > deadline) {

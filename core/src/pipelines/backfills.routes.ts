@@ -58,7 +58,7 @@ const PreviewSchema = Type.Object(
  */
 export async function backfillsRoutes(
   app: PluginHttpApp,
-  options: { runs: RunService; lake: LakeService; confirmAbove: number },
+  options: { runs: RunService; lake: LakeService },
 ): Promise<void> {
   const { runs, lake } = options;
   app.addSchema(JobRunSchema);
@@ -88,7 +88,7 @@ export async function backfillsRoutes(
         workspace: ws,
         range: { from, to, select },
         plan: planned.plan,
-        confirmAbove: options.confirmAbove,
+        confirmAbove: runs.backfillConfirmAbove,
       });
       return { ...preview, version: planned.version.version };
     },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { defineQueue, InputError, Type } from '@assay/sdk';
+import { defineQueue, InputError, OperationalError, Type } from '@assay/sdk';
+import type { Knex } from 'knex';
 import { Registry } from 'prom-client';
+import { createDatabase } from '../database/database.ts';
 import { createTestDatabase, type TestDatabase } from '../testing/test-database.ts';
 import { createQueueService, type CoreQueue } from './queue-service.ts';
 import { inspectJobs, testLogger, waitUntil, type JobInspector } from './queue-test-kit.ts';
@@ -11,6 +13,7 @@ const refreshQueue = defineQueue({ name: 'test.refresh', schema: Type.Object({ s
 describe('queue service', () => {
   let database: TestDatabase;
   let inspector: JobInspector;
+  let db: Knex;
   const started: CoreQueue[] = [];
 
   async function startQueue(works: boolean, metrics = new Registry()): Promise<CoreQueue> {
@@ -25,11 +28,13 @@ describe('queue service', () => {
     // Installs the pg-boss schema before the inspector looks at it.
     await startQueue(false);
     inspector = await inspectJobs(database.url);
+    db = createDatabase(database.url, { min: 0, max: 2 });
   });
 
   after(async () => {
     await Promise.all(started.map((queue) => queue.stop({ graceful: false, timeoutMs: 0 })));
     await inspector?.close();
+    await db?.destroy();
     await database?.drop();
   });
 
@@ -109,5 +114,50 @@ describe('queue service', () => {
     const text = await metrics.metrics();
     assert.match(text, /^assay_queue_depth\{queue="test\.depth"\} 2$/m);
     assert.match(text, /^# TYPE assay_job_duration_seconds histogram$/m);
+  });
+
+  it('lets a handler still running during a graceful stop send, and refuses sends once it stopped', async () => {
+    const service = await startQueue(true);
+    const slow = defineQueue({ name: 'test.draining', schema: Type.Object({ seq: Type.Integer() }) });
+    const next = defineQueue({ name: 'test.after-drain', schema: Type.Object({ seq: Type.Integer() }) });
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    let running = false;
+    const sentByHandler: Array<string | null> = [];
+    await service.work(slow, async () => {
+      running = true;
+      await finishing;
+      // What a job finishing during a shutdown does: its follow-up work and its event go out.
+      sentByHandler.push(await service.send(next, { seq: 1 }));
+      sentByHandler.push(await db.transaction((trx) => service.sendInTransaction(next, { seq: 2 }, trx)));
+    });
+    const slowId = (await service.send(slow, { seq: 0 }))!;
+    await waitUntil('the handler runs', () => running);
+
+    const stopped = service.stop({ graceful: true, timeoutMs: 5000 });
+    const notRunning = (state: string) => (error: unknown) =>
+      error instanceof OperationalError && error.code === 'QUEUE_NOT_RUNNING' && error.message.includes(state);
+    await assert.rejects(
+      service.work(defineQueue({ name: 'test.late-worker', schema: Type.Object({}) }), async () => undefined),
+      notRunning('stopping'),
+    );
+    finish();
+    await stopped;
+
+    assert.equal(sentByHandler.length, 2);
+    assert.ok(sentByHandler.every((id) => id !== null));
+    assert.equal((await inspector.job(slow.name, slowId)).state, 'completed');
+    const waiting = await inspector.jobs(next.name);
+    assert.deepEqual(waiting.map((job) => [job.state, (job.data as { seq: number }).seq]).sort(), [
+      ['created', 1],
+      ['created', 2],
+    ]);
+
+    await assert.rejects(service.send(next, { seq: 3 }), notRunning('stopped'));
+    await assert.rejects(
+      db.transaction((trx) => service.sendInTransaction(next, { seq: 4 }, trx)),
+      notRunning('stopped'),
+    );
+    assert.equal((await inspector.jobs(next.name)).length, 2, 'nothing was sent after the stop');
   });
 });

@@ -48,6 +48,11 @@ export interface CoreQueue extends QueueService {
   /**
    * Stops fetching. Graceful: waits up to `timeoutMs` (at least 1 s) for running handlers, then aborts their
    * signals and releases their jobs for a retry. Not graceful: aborts and releases at once. Idempotent.
+   *
+   * While it drains, the queue is `stopping`: sends (and topic publishes) still go out, so a handler that finishes
+   * meanwhile records its follow-up work (another process, or this one's next start, works it); new workers,
+   * schedules and subscriptions are refused. Once it resolves, every call that needs the queue throws
+   * `QUEUE_NOT_RUNNING` before running any SQL.
    */
   stop(options: { graceful: boolean; timeoutMs: number }): Promise<void>;
   /** Jobs waiting per queue (created or awaiting retry), from pg-boss queue stats (refreshed each minute). */
@@ -125,14 +130,38 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
   const declared = new Map<string, QueueRef>();
   const created = new Map<string, Promise<void>>();
   const pendingWorkers: Array<() => Promise<void>> = [];
-  let state: 'idle' | 'starting' | 'started' | 'stopped' = 'idle';
+  // `stopping`: pg-boss drains (no more fetching), but jobs can still be sent.
+  let state: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  // Sends that passed their state check: pg-boss's pool closes only after they settled.
+  const sending = new Set<Promise<unknown>>();
 
-  function assertRunning(action: string): void {
-    if (state === 'started') return;
-    const why = state === 'stopped' ? 'stopped' : 'not started';
+  const sends = () => state === 'started' || state === 'stopping';
+
+  function refuse(action: string): never {
+    const why = state === 'stopped' ? 'stopped' : state === 'stopping' ? 'stopping' : 'not started';
     throw new OperationalError(`Cannot ${action}: the queue service is ${why}`, { code: 'QUEUE_NOT_RUNNING' });
+  }
+
+  /** For what starts new work (workers, schedules, subscriptions): only a started queue. */
+  function assertRunning(action: string): void {
+    if (state !== 'started') refuse(action);
+  }
+
+  /** For sends: a started queue, or one still draining. */
+  function assertSending(action: string): void {
+    if (!sends()) refuse(action);
+  }
+
+  async function tracked<T>(send: () => Promise<T>): Promise<T> {
+    const sent = send();
+    sending.add(sent);
+    try {
+      return await sent;
+    } finally {
+      sending.delete(sent);
+    }
   }
 
   function create(queue: QueueRef): Promise<void> {
@@ -155,7 +184,7 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
       });
     }
     declared.set(queue.name, known ?? queue);
-    if (state === 'started') await create(queue);
+    if (sends()) await create(queue);
   }
 
   async function registerWorker(queue: QueueRef, handler: PgBossHandler<unknown>, work: WorkOptions): Promise<void> {
@@ -164,7 +193,7 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
       logger.debug({ queue: queue.name }, 'Handler registered, but this process does not work jobs');
       return;
     }
-    if (state === 'stopped') assertRunning(`work queue "${queue.name}"`);
+    if (state === 'stopping' || state === 'stopped') refuse(`work queue "${queue.name}"`);
     const begin = async () => {
       await create(queue);
       await boss.work(queue.name, toPgBossWorkOptions(work, backstopPollSeconds), handler);
@@ -185,7 +214,7 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
   }
 
   async function start(): Promise<void> {
-    if (state === 'stopped') assertRunning('start the queue service again');
+    if (state === 'stopping' || state === 'stopped') refuse('start the queue service again');
     state = 'starting';
     await boss.start();
     state = 'started';
@@ -197,9 +226,19 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
   async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
     // A failed start has already been reported to whoever called start(); stop only needs it settled.
     await starting?.catch(() => undefined);
-    const wasRunning = state === 'started';
-    state = 'stopped';
-    if (wasRunning) await boss.stop({ graceful, timeout: timeoutMs, close: true });
+    if (state !== 'started') {
+      state = 'stopped';
+      return;
+    }
+    state = 'stopping';
+    try {
+      await boss.stop({ graceful, timeout: timeoutMs, close: false });
+    } finally {
+      state = 'stopped';
+      // A send that passed its check before the drain ended still needs the pool.
+      await Promise.allSettled(sending);
+      await boss.stop({ close: true });
+    }
   }
 
   return {
@@ -209,25 +248,29 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
         code: 'QUEUE_PAYLOAD_INVALID',
         subject: `The job payload for queue "${queue.name}"`,
       });
-      assertRunning(`send to queue "${queue.name}"`);
-      await declare(queue);
-      const jobOptions = jobOptionsOf(sendOptions);
-      const payload = data as object;
-      return sendOptions.singletonKey === undefined
-        ? boss.send(queue.name, payload, jobOptions)
-        : sendUnlessWaiting(boss, queue.name, payload, { ...jobOptions, singletonKey: sendOptions.singletonKey });
+      assertSending(`send to queue "${queue.name}"`);
+      return tracked(async () => {
+        await declare(queue);
+        const jobOptions = jobOptionsOf(sendOptions);
+        const payload = data as object;
+        return sendOptions.singletonKey === undefined
+          ? boss.send(queue.name, payload, jobOptions)
+          : sendUnlessWaiting(boss, queue.name, payload, { ...jobOptions, singletonKey: sendOptions.singletonKey });
+      });
     },
     async sendInTransaction(queue, data, transaction, sendOptions = {}) {
       assertPayload(queue.schema, data, {
         code: 'QUEUE_PAYLOAD_INVALID',
         subject: `The job payload for queue "${queue.name}"`,
       });
-      assertRunning(`send to queue "${queue.name}"`);
-      await declare(queue);
-      return boss.send(queue.name, data as object, {
-        ...jobOptionsOf(sendOptions),
-        ...(sendOptions.singletonKey === undefined ? {} : { singletonKey: sendOptions.singletonKey }),
-        db: fromKnex(transaction),
+      assertSending(`send to queue "${queue.name}"`);
+      return tracked(async () => {
+        await declare(queue);
+        return boss.send(queue.name, data as object, {
+          ...jobOptionsOf(sendOptions),
+          ...(sendOptions.singletonKey === undefined ? {} : { singletonKey: sendOptions.singletonKey }),
+          db: fromKnex(transaction),
+        });
       });
     },
     work: (queue, handler, work = {}) =>
@@ -271,8 +314,8 @@ export function createQueueService(options: CoreQueueOptions): CoreQueue {
       await boss.subscribe(topic, queue.name);
     },
     async publishTopic(topic, data, transaction) {
-      assertRunning(`publish "${topic}"`);
-      await boss.publish(topic, data, { db: fromKnex(transaction) });
+      assertSending(`publish "${topic}"`);
+      await tracked(() => boss.publish(topic, data, { db: fromKnex(transaction) }));
     },
     depths,
     start: () => (starting ??= start()),

@@ -1,8 +1,9 @@
-import type { OperatorPartition } from '@assay/sdk';
 import { quote } from '../../engine/dataset-view.ts';
 import type { AddFile } from '../../lake/delta/add-file.ts';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
-import type { PartitionBounds } from './partition-range.ts';
+
+/** Days as `YYYY-MM-DD`: `start` inclusive, `end` exclusive. */
+type Days = { readonly start: string; readonly end: string };
 
 /** How one input is narrowed to a partition: its date column, and the files that can hold such rows. */
 export interface NarrowedInput {
@@ -32,11 +33,7 @@ export function narrowingColumn(
  * The input narrowed to the partition's days: files whose partition value or min/max statistics put all their rows
  * outside the days are dropped (a file without statistics is kept), and the view filters the rest by row.
  */
-export function narrowInput(
-  snapshot: DeltaSnapshot,
-  column: string | undefined,
-  days: Pick<OperatorPartition, 'start' | 'end'> | PartitionBounds,
-): NarrowedInput {
+export function narrowInput(snapshot: DeltaSnapshot, column: string | undefined, days: Days): NarrowedInput {
   if (column === undefined) return { column, snapshot, rowFilter: undefined };
   const files = snapshot.files.filter((file) => mayHoldDays(file, snapshot, column, days));
   const name = quote(column);
@@ -58,12 +55,7 @@ export function filesSize(files: readonly AddFile[]): { rows: number | undefined
   return { rows, bytes };
 }
 
-function mayHoldDays(
-  file: AddFile,
-  snapshot: DeltaSnapshot,
-  column: string,
-  days: { readonly start: string; readonly end: string },
-): boolean {
+function mayHoldDays(file: AddFile, snapshot: DeltaSnapshot, column: string, days: Days): boolean {
   const partitionColumn = snapshot.partitionColumns.find((name) => name.toLowerCase() === column.toLowerCase());
   if (partitionColumn !== undefined) {
     const value = file.partitionValues[partitionColumn] ?? null;

@@ -1,5 +1,6 @@
 import { runFinished, type EventBus, type JobFinished, jobFinished, type Logger } from '@assay/sdk';
 import type { Knex } from 'knex';
+import { retryWhileUnreachable } from '../../database/database-retry.ts';
 import type { CoreQueue } from '../../queue/queue-service.ts';
 import { type DispatchContext, dispatchLocked, type DispatchResult, lockRun, UpstreamCache } from './run-dispatch.ts';
 import type { VersionCache } from './pipeline-versions.ts';
@@ -20,7 +21,9 @@ export interface RunRuntime {
   /**
    * Locks the run, runs `work` and, unless it returns {@link SKIP_DISPATCH}, moves the run on, in one
    * transaction; publishes `run.finished` after it when that finished the run. Undefined when nothing was
-   * dispatched (the run is gone, or `work` skipped it).
+   * dispatched (the run is gone, or `work` skipped it). While the database is unreachable (a restart, a failover)
+   * the transaction is tried again, for up to {@link MOVE_ON_RETRY_MS}, so `work` must be safe to run again: the
+   * first try's commit may have landed unseen.
    */
   moveOn(
     runId: string,
@@ -36,6 +39,13 @@ export interface RunRuntime {
 
 /** Returned by a {@link RunRuntime.moveOn} callback that changed nothing worth a dispatch. */
 export const SKIP_DISPATCH: unique symbol = Symbol('skip dispatch');
+
+/**
+ * How long a step of a run waits out an unreachable database. A job's outcome is recorded by such a step: giving up
+ * early would leave a finished attempt `running` until the sweeper takes it over and runs it again, or fails it
+ * with `JOB_WORKER_LOST` when no attempts are left.
+ */
+export const MOVE_ON_RETRY_MS = 30_000;
 
 /** Builds the shared runtime. */
 export function createRunRuntime(options: {
@@ -100,19 +110,31 @@ export function createRunRuntime(options: {
     logger,
     metrics,
     async moveOn(runId, work) {
-      const step = await db.transaction(async (trx) => {
-        const run = await lockRun(trx, runId);
-        if (run === undefined) return undefined;
-        const finishes = await metrics.watch(trx, run);
-        let dispatched: DispatchResult | undefined;
-        if ((await work(trx, run)) !== SKIP_DISPATCH) {
-          // Read again: `work` may have changed the run's status (a cancel).
-          const current = (await trx<RunRow>('core_pipeline_runs').where({ id: runId }).first())!;
-          dispatched = await dispatchLocked(trx, current, dispatch);
-        }
-        await finishes.seal(trx);
-        return { dispatched, finishes };
-      });
+      // Every step is conditional on the state it changes, so trying one again after its commit landed unseen
+      // changes nothing.
+      const step = await retryWhileUnreachable(
+        () =>
+          db.transaction(async (trx) => {
+            const run = await lockRun(trx, runId);
+            if (run === undefined) return undefined;
+            const finishes = await metrics.watch(trx, run);
+            let dispatched: DispatchResult | undefined;
+            if ((await work(trx, run)) !== SKIP_DISPATCH) {
+              // Read again: `work` may have changed the run's status (a cancel).
+              const current = (await trx<RunRow>('core_pipeline_runs').where({ id: runId }).first())!;
+              dispatched = await dispatchLocked(trx, current, dispatch);
+            }
+            await finishes.seal(trx);
+            return { dispatched, finishes };
+          }),
+        {
+          timeoutMs: MOVE_ON_RETRY_MS,
+          onRetry: (error, tries) => {
+            if (tries === 1)
+              logger.warn({ err: error, runId }, 'the database is unreachable; trying the run step again');
+          },
+        },
+      );
       step?.finishes.record(step.dispatched?.finished);
       const result = step?.dispatched;
       if (result?.finished !== undefined) {

@@ -103,6 +103,8 @@ export interface RunService {
   dispatch(runId: string): Promise<void>;
   /** What {@link registerRunWorker} works with. */
   readonly runtime: RunRuntime;
+  /** A backfill with more partitions than this needs `confirm`. */
+  readonly backfillConfirmAbove: number;
 }
 
 /** What {@link createRunService} is built from. */
@@ -247,6 +249,7 @@ export function createRunService(options: RunServiceOptions): RunService {
 
   const service: RunService = {
     runtime,
+    backfillConfirmAbove: options.backfillConfirmAbove ?? DEFAULT_CONFIRM_ABOVE,
     start: () => notifications.start(),
     stop: () => notifications.stop(),
     async startRun(request) {
@@ -262,7 +265,7 @@ export function createRunService(options: RunServiceOptions): RunService {
     },
     async startBackfill(request) {
       const { version, plan } = await service.planBackfill(request);
-      const confirmAbove = options.backfillConfirmAbove ?? DEFAULT_CONFIRM_ABOVE;
+      const confirmAbove = service.backfillConfirmAbove;
       if (plan.partitions > confirmAbove && request.confirm !== true) {
         throw new ConflictError(
           `The backfill of ${version.name} from ${request.from} to ${request.to} has ${plan.partitions} partitions, ` +

@@ -20,7 +20,9 @@ const BATCH = 100;
  * - active runs with jobs waiting or nothing in flight are dispatched (a dispatch lost between a job's end and the
  *   next step, a run starved by the workspace limit, a run whose last step was never recorded);
  * - job runs queued for long, running with a stale heartbeat (their worker died) or overdue retries are delivered
- *   again (singleton sends: a delivery still waiting is not doubled);
+ *   again (singleton sends: a delivery still waiting is not doubled). A heartbeat counts as stale only once the
+ *   server has been up for `staleSeconds`: while it restarted no heartbeat could land, and the attempts behind them
+ *   are alive, waiting to record their outcomes;
  * - finished runs whose `run.finished` was never published are published.
  */
 export async function sweepRuns(runtime: RunRuntime, options: { staleSeconds: number }): Promise<SweepResult> {
@@ -55,9 +57,10 @@ export async function sweepRuns(runtime: RunRuntime, options: { staleSeconds: nu
     .whereRaw(
       `(status = 'queued' and dispatched_at < now() - make_interval(secs => ?))
         or (status = 'running' and heartbeat_at < now() - make_interval(secs => ?)
+            and pg_postmaster_start_time() < now() - make_interval(secs => ?)
             and coalesce(dispatched_at, 'epoch') < now() - make_interval(secs => ?))
         or (status = 'retrying' and dispatched_at < now() - make_interval(secs => ?))`,
-      [QUEUED_GRACE_SECONDS, options.staleSeconds, options.staleSeconds, QUEUED_GRACE_SECONDS],
+      [QUEUED_GRACE_SECONDS, options.staleSeconds, options.staleSeconds, options.staleSeconds, QUEUED_GRACE_SECONDS],
     )
     .limit(BATCH)
     .select('id', 'status')) as Array<{ id: string; status: string }>;

@@ -200,6 +200,7 @@ export interface RunsProcess {
 /** Options of a {@link RunsProcess}. */
 export interface ProcessOptions extends Partial<Omit<RunWorkerOptions, 'runs' | 'executor' | 'operators'>> {
   readonly maxParallelJobsPerWorkspace?: number;
+  readonly backfillConfirmAbove?: number;
   /** The operators the worker finds (default: the test operator). */
   readonly operators?: readonly OperatorDefinition[];
   /** Whether the queue works jobs (default true). */
@@ -223,9 +224,25 @@ export interface RunsKit {
   close(): Promise<void>;
 }
 
-/** Starts a kit with one process (started with `options`); `close()` stops every process and drops the database. */
-export async function startRunsKit(options: ProcessOptions & { workspace?: string } = {}): Promise<RunsKit> {
-  const database: TestDatabase = await createTestDatabase();
+/** Options of {@link startRunsKit}: those of its first process, and where the kit works. */
+export interface RunsKitOptions extends ProcessOptions {
+  readonly workspace?: string;
+  /**
+   * An empty database of the test's own (on a private server, say) instead of a fresh one on `TEST_DATABASE_URL`;
+   * `close()` leaves it in place.
+   */
+  readonly databaseUrl?: string;
+}
+
+/**
+ * Starts a kit with one process (started with `options`); `close()` stops every process and drops the database
+ * (unless the test brought its own).
+ */
+export async function startRunsKit(options: RunsKitOptions = {}): Promise<RunsKit> {
+  const database: TestDatabase =
+    options.databaseUrl === undefined
+      ? await createTestDatabase()
+      : { url: options.databaseUrl, drop: () => Promise.resolve() };
   const home = await mkdtemp(join(tmpdir(), 'assay-runs-'));
   const db = createDatabase(database.url, { min: 0, max: 6 });
   const logger = testLogger();
@@ -317,6 +334,7 @@ export async function startRunsProcess(
     events,
     logger,
     maxParallelJobsPerWorkspace: merged.maxParallelJobsPerWorkspace ?? 8,
+    backfillConfirmAbove: merged.backfillConfirmAbove,
     // Counted as in the platform, so every run test goes through the bookkeeping of finishes too.
     metrics: createRunMetrics(new Registry(), processDb, logger),
   });
