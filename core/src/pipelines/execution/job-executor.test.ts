@@ -75,6 +75,22 @@ describe('job executor: inputs, output and exactly-once writes', () => {
     assert.equal(history[0]?.operationParameters?.job, 'job');
   });
 
+  test('a resume whose source run had committed the write (its outcome lost) does not write it again', async () => {
+    const job = {
+      operator: writer({ sql: 'SELECT * FROM bronze.orders', mode: 'append' }),
+      inputs: ['bronze.orders'],
+      output: 'silver.resumed',
+    };
+    await kit.runJob(job, { runSequence: 4 });
+    const resumed = await kit.executor.run({ ...kit.request(job, { runSequence: 5 }), resumedSequences: [4] });
+    assert.equal(resumed.skipped, true);
+    assert.equal(await kit.version('silver.resumed'), 0);
+    // A resume of a run whose write never landed writes.
+    const other = await kit.executor.run({ ...kit.request(job, { runSequence: 6 }), resumedSequences: [3] });
+    assert.equal(other.skipped, false);
+    assert.equal(await kit.version('silver.resumed'), 1);
+  });
+
   test('a commit to an input while the job runs is not seen: the input stays at its pinned version', async () => {
     await kit.writeDataset('bronze.moving', 'SELECT 1 AS id');
     const seen: unknown[] = [];

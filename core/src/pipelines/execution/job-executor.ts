@@ -36,6 +36,11 @@ export interface JobRunRequest {
   readonly runId: string;
   /** Increases with every run of the pipeline: the version of the Delta txn the job's write carries. */
   readonly runSequence: number;
+  /**
+   * The sequences of the runs this one resumes, transitively. A write one of them committed as the job's latest
+   * (its outcome was lost, so the job was repeated) is not written again.
+   */
+  readonly resumedSequences?: readonly number[] | undefined;
   readonly job: {
     readonly id: string;
     readonly operator: Pick<OperatorEntry, 'pluginId' | 'definition'>;
@@ -139,6 +144,7 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
               where,
               partitionColumn: job.partitions?.column,
               partition,
+              committedBefore: request.resumedSequences ?? [],
             });
       const ctx: OperatorContext = {
         log: request.log,

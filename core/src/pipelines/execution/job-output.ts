@@ -38,6 +38,8 @@ export interface JobOutputOptions {
   readonly partitionColumn?: string | undefined;
   /** In a partition run: the days the write replaces, whatever its mode. */
   readonly partition?: OperatorPartition | undefined;
+  /** Txn versions of the runs this one resumes: found as the latest, the write already landed. */
+  readonly committedBefore?: readonly number[] | undefined;
 }
 
 /** `ctx.output`, and what the executor learns from it. */
@@ -65,7 +67,12 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
     const latest = await snapshotOrUndefined(table);
     const request = withDeclaredPartitioning(asked, latest, options);
     assertWriteRequest(request, latest, dataset);
-    if (latest !== undefined && (latest.txns.get(options.txn.appId) ?? -1) >= options.txn.version) {
+    const landed = latest?.txns.get(options.txn.appId);
+    if (
+      latest !== undefined &&
+      landed !== undefined &&
+      (landed >= options.txn.version || (options.committedBefore ?? []).includes(landed))
+    ) {
       state.discardBeforeWrite();
       return { version: latest.version, rowsWritten: 0, rowsUpdated: 0, rowsDeleted: 0, skipped: true };
     }

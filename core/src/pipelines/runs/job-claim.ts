@@ -98,7 +98,11 @@ async function lockJobRun(trx: Knex.Transaction, jobRunId: string, staleSeconds:
     .forUpdate()
     .first(
       '*',
-      trx.raw('(heartbeat_at > now() - make_interval(secs => ?)) as fresh', [staleSeconds]),
+      // As the sweeper: right after a server restart no heartbeat could be written, so the attempt is not stale yet.
+      trx.raw(
+        '(heartbeat_at > now() - make_interval(secs => ?) or pg_postmaster_start_time() > now() - make_interval(secs => ?)) as fresh',
+        [staleSeconds, staleSeconds],
+      ),
       trx.raw("(next_attempt_at > now() + interval '2 seconds') as early"),
     )) as LockedJobRun | undefined;
 }

@@ -10,6 +10,7 @@ import { retryAllowed, retryDelay, type JobPolicy } from './job-policy.ts';
 import { recordAttemptEnd, type AttemptEnd, type JobError } from './job-outcome.ts';
 import { createJobProgress } from './job-progress.ts';
 import { createJobRunLog } from './job-run-log.ts';
+import type { RunRow } from './run-records.ts';
 import type { RunRuntime } from './run-runtime.ts';
 
 /** What a worker needs besides the runtime. */
@@ -65,6 +66,7 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
       pipeline: { id: run.pipeline_id, name: run.pipeline_name },
       runId: run.id,
       runSequence: Number(run.sequence),
+      resumedSequences: await resumedSequences(runtime, run),
       job: {
         id: spec.id,
         operator,
@@ -125,6 +127,20 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
     });
     await runtime.dispatchWorkspace(run.workspace, run.id);
   }
+}
+
+/** The sequences of the runs `run` resumes, following `resumed_from` back to the first. */
+async function resumedSequences(runtime: RunRuntime, run: RunRow): Promise<number[]> {
+  if (run.resumed_from === null) return [];
+  const { rows } = (await runtime.db.raw(
+    `with recursive chain(id, resumed_from, sequence) as (
+       select id, resumed_from, sequence from core_pipeline_runs where id = ?
+       union all
+       select r.id, r.resumed_from, r.sequence from core_pipeline_runs r join chain c on r.id = c.resumed_from
+     ) select sequence from chain`,
+    [run.resumed_from],
+  )) as { rows: Array<{ sequence: string }> };
+  return rows.map((row) => Number(row.sequence));
 }
 
 /** The outcome of an attempt that threw: why it stopped decides, then the error's class and the attempts left. */

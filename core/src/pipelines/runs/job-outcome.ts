@@ -39,9 +39,9 @@ export async function recordAttemptEnd(
       .update({ ...columnsOf(trx, end, excerpt), claim: null, updated_at: trx.fn.now() });
     if (changed === 0) return SKIP_DISPATCH;
     recorded = true;
-    // Unsent while the queue stops: the sweeper delivers an overdue retry.
+    // Unsent once the queue has stopped: the sweeper delivers an overdue retry.
     if (end.kind === 'retrying') await sendJobRun(runtime.queue, trx, job.id, end.delaySeconds);
-    // Giving a job back during shutdown queues nothing new: this process's queue no longer sends.
+    // Giving a job back during shutdown queues nothing new: the process is leaving, another one takes the run on.
     return end.kind === 'released' ? SKIP_DISPATCH : undefined;
   });
   return recorded;

@@ -189,9 +189,8 @@ async function queueReady(
 }
 
 /**
- * Sends a delivery of the job run inside `trx`. False when this process's queue is stopping (a graceful shutdown
- * still records the outcomes of jobs that finish meanwhile): nothing was sent, and the sweeper of a process that
- * runs sends it.
+ * Sends a delivery of the job run inside `trx`. False when this process's queue has stopped (a job finishing after a
+ * shutdown's drain still records its outcome): nothing was sent, and the sweeper of a process that runs sends it.
  */
 export async function sendJobRun(
   queue: CoreQueue,

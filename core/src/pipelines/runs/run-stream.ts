@@ -1,3 +1,4 @@
+import { isDatabaseUnreachable } from '../../database/database-retry.ts';
 import type { RunNotifications } from './run-notifications.ts';
 import { FINISHED_RUN_STATUSES, runOf, type JobRunRecord, type RunRecord } from './run-records.ts';
 import type { RunStore } from './run-store.ts';
@@ -37,6 +38,8 @@ export interface WatchOptions {
 
 const MIN_GAP_MS = 100;
 const LOG_BATCH = 500;
+/** As long as a run step waits out an unreachable database (`moveOn`): a stream outlives a restart, not an outage. */
+const UNREACHABLE_GIVE_UP_MS = 30_000;
 /** Log lines a new watcher gets from before it started watching: the latest ones. */
 const INITIAL_LOG_LINES = 1000;
 
@@ -145,6 +148,7 @@ export async function watchRun(options: WatchOptions): Promise<void> {
       clearTimeout(timer);
       timer = setTimeout(wake, delay);
     };
+    let unreachableSince: number | undefined;
     const wake = () => {
       if (done) return;
       if (reading) {
@@ -158,13 +162,22 @@ export async function watchRun(options: WatchOptions): Promise<void> {
       read().then(
         (ended) => {
           reading = false;
+          unreachableSince = undefined;
           if (ended) return finish();
           if (again) {
             again = false;
             schedule(MIN_GAP_MS);
           } else schedule(pollMs);
         },
-        (error: unknown) => finish(error),
+        (error: unknown) => {
+          reading = false;
+          // A database restart pauses the stream rather than ending it, for as long as a run step waits it out.
+          unreachableSince = isDatabaseUnreachable(error) ? (unreachableSince ?? Date.now()) : undefined;
+          if (unreachableSince === undefined || Date.now() - unreachableSince > UNREACHABLE_GIVE_UP_MS) {
+            return finish(error);
+          }
+          schedule(pollMs);
+        },
       );
     };
     const onAbort = () => finish();
