@@ -162,8 +162,8 @@ export interface OperatorDefinition<C extends TObject = TObject> {
   readonly inputs?: { min: number; max?: number };
   readonly output?: 'table' | 'none';
   /**
-   * Declares that jobs of this operator can compute one date partition at a time: backfills, and downstream
-   * recomputes of only the partitions that changed. `unsupported` names why a particular config cannot (a merge
+   * Declares that jobs of this operator can compute one date partition at a time: a backfill runs such a job once
+   * per partition of its range, and its downstream partition jobs only for the days it recomputed. `unsupported` names why a particular config cannot (a merge
    * cannot replace a partition, say); undefined means it can.
    */
   readonly partitions?: { readonly unsupported?: (config: Static<C>) => string | undefined };

@@ -16,6 +16,7 @@ import { ingestCommand, ingestUsage } from './ingest.command.ts';
 import { userCommand, userUsage } from './user.command.ts';
 import { runCommand, runUsage } from './run.command.ts';
 import { runsCommand, runsUsage } from './runs.command.ts';
+import { backfillCommand, backfillUsage } from './backfill.command.ts';
 import { applyCommand, applyUsage } from './apply.command.ts';
 import { exportCommand, exportUsage } from './export.command.ts';
 import { pipelineCommand, pipelineUsage } from './pipeline.command.ts';
@@ -40,6 +41,7 @@ Commands:
   ${pipelineUsage}
   ${runUsage.replace(/\n/g, '\n  ')}
   ${runsUsage.replace(/\n/g, '\n  ')}
+  ${backfillUsage.replace(/\n/g, '\n  ')}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   ${workspaceUsage.replace(/\n/g, '\n  ')}
@@ -95,6 +97,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   pipeline: pipelineCommand,
   run: runCommand,
   runs: runsCommand,
+  backfill: backfillCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

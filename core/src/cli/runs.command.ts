@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InputError } from '@assay/sdk';
-import type { RunStatus, RunWithJobs } from '../pipelines/runs/run-records.ts';
+import { taskKey, type JobRunRecord, type RunStatus, type RunWithJobs } from '../pipelines/runs/run-records.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { printTable } from './print-table.ts';
 import { describeJob } from './run-progress.ts';
@@ -14,8 +14,9 @@ import {
 } from './run.command.ts';
 
 export const runsUsage = `assay runs list|show|logs|cancel|resume [--workspace ws] [--json]
-      list [--pipeline p] [--status s] [--limit n]; show <run id>; logs <run id> <job> [--attempt n];
-      cancel <run id>; resume <run id> [--watch] (a new run of the jobs that did not succeed).`;
+      list [--pipeline p] [--status s] [--limit n]; show <run id>; logs <run id> <job> [--attempt n]
+      [--partition key] (a job a backfill splits needs its partition); cancel <run id>; resume <run id> [--watch]
+      (a new run of the jobs that did not succeed: of a backfill, only its partitions that did not).`;
 
 const STATUSES: readonly RunStatus[] = ['queued', 'running', 'succeeded', 'failed', 'cancelling', 'cancelled'];
 
@@ -35,6 +36,7 @@ export async function runsCommand(
       status: { type: 'string' },
       limit: { type: 'string', default: '20' },
       attempt: { type: 'string' },
+      partition: { type: 'string' },
       watch: { type: 'boolean', default: false },
     },
   });
@@ -84,7 +86,7 @@ export async function runsCommand(
         const attempt = values.attempt === undefined ? undefined : Number(values.attempt);
         let cursor: string | undefined;
         do {
-          const page = await runs.logs(ws, id!, job!, { limit: 1000, cursor, attempt });
+          const page = await runs.logs(ws, id!, job!, { limit: 1000, cursor, attempt, partition: values.partition });
           for (const line of page.items) {
             print(
               values.json
@@ -105,11 +107,7 @@ export async function runsCommand(
       default: {
         const run = await runs.resume(ws, id!, { actor: cliActor(), trigger: 'manual' });
         if (values.watch) return await watchUntilDone(runs, ws, run.id, { json: values.json }, io);
-        print(
-          values.json
-            ? JSON.stringify(run)
-            : `run ${run.id} resumes ${id} with ${run.jobs.map((j) => j.jobId).join(', ')}`,
-        );
+        print(values.json ? JSON.stringify(run) : `run ${run.id} resumes ${id} with ${describeJobRuns(run.jobs)}`);
         return 0;
       }
     }
@@ -125,8 +123,37 @@ export function describeRun(run: RunWithJobs): string {
     `run ${run.id}: ${run.pipeline} v${run.version} #${run.sequence} ${run.status}${seconds} (${run.trigger}` +
       `${run.actor === null ? '' : ` by ${run.actor}`})`,
   ];
+  if (run.backfill !== null) {
+    lines.push(
+      `  backfill ${run.backfill.from} to ${run.backfill.to}: ${run.backfill.partitions} partition job run(s)`,
+    );
+  }
   if (run.resumedFrom !== null) lines.push(`  resumes ${run.resumedFrom}`);
   if (run.error !== null) lines.push(`  ${run.error.code}: ${run.error.message}`);
-  for (const job of run.jobs) lines.push(`  ${job.jobId} (${job.operator}): ${describeJob(job)}`);
+  for (const job of run.jobs) {
+    lines.push(`  ${taskKey(job.jobId, job.partition)} (${job.operator}): ${describeJob(job)}`);
+  }
   return lines.join('\n');
+}
+
+/**
+ * The jobs of job runs, each once: `daily (3 partitions: 2026-01-02, 2026-01-05, 2026-01-09), totals`; more than
+ * three partitions as their first and last (`daily (31 partitions, 2026-01-01 … 2026-01-31)`).
+ */
+export function describeJobRuns(jobs: readonly JobRunRecord[]): string {
+  const partitions = new Map<string, string[]>();
+  for (const job of jobs) {
+    const keys = partitions.get(job.jobId) ?? [];
+    if (job.partition !== null) keys.push(job.partition);
+    partitions.set(job.jobId, keys);
+  }
+  return [...partitions]
+    .map(([jobId, keys]) => {
+      if (keys.length === 0) return jobId;
+      const count = `${keys.length} partition${keys.length === 1 ? '' : 's'}`;
+      return keys.length <= 3
+        ? `${jobId} (${count}: ${keys.join(', ')})`
+        : `${jobId} (${count}, ${keys[0]} … ${keys.at(-1)})`;
+    })
+    .join(', ');
 }

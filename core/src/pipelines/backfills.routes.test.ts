@@ -5,7 +5,6 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuditLog } from '../audit/audit-log.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
-import { createLakeService } from '../lake/lake-service.ts';
 import { testLogger, waitUntil } from '../queue/queue-test-kit.ts';
 import { startCoreTestPlatform } from '../testing/test-platform.ts';
 import { backfillsRoutes } from './backfills.routes.ts';
@@ -42,8 +41,7 @@ before(async () => {
     access: { authenticator: identity.authenticator, access: identity.access, workspaces: identity.workspaces },
     audit: createAuditLog({ db: platform.db }),
   });
-  const lake = createLakeService({ config: platform.platform.config, db: platform.db });
-  await app.register(backfillsRoutes, { prefix: '/api/v1', runs: worker.runs, lake });
+  await app.register(backfillsRoutes, { prefix: '/api/v1', runs: worker.runs });
   await app.ready();
   const store = createPipelineStore({ db: platform.db });
   // test-step cannot compute partitions: a document saved around validation shows what the worker then does.

@@ -1,7 +1,5 @@
 import type { PluginHttpApp } from '@assay/sdk';
 import { Type } from 'typebox';
-import type { LakeService } from '../lake/lake-service.ts';
-import { previewBackfill } from './backfill/backfill-preview.ts';
 import {
   JobRunSchema,
   PipelineRunParams,
@@ -56,11 +54,8 @@ const PreviewSchema = Type.Object(
  * Backfills of a pipeline: a preview (`pipeline:read`) and the start (`pipeline:run`) of a run over the partitions
  * of a range of days. Its job runs, resume and events are the runs API's.
  */
-export async function backfillsRoutes(
-  app: PluginHttpApp,
-  options: { runs: RunService; lake: LakeService },
-): Promise<void> {
-  const { runs, lake } = options;
+export async function backfillsRoutes(app: PluginHttpApp, options: { runs: RunService }): Promise<void> {
+  const { runs } = options;
   app.addSchema(JobRunSchema);
   app.addSchema(PreviewSchema);
 
@@ -73,25 +68,15 @@ export async function backfillsRoutes(
         summary: 'Preview a backfill: its partitions per job, the datasets it rewrites, the rows and bytes it reads',
         description:
           'Estimates come from the inputs’ Delta statistics as they stand. 400 BACKFILL_RANGE_INVALID, ' +
-          'BACKFILL_NOT_PARTITIONED (no job of the selection declares partitions) or BACKFILL_TOO_LARGE.',
+          'BACKFILL_NOT_PARTITIONED (no job of the selection declares partitions), BACKFILL_TOO_LARGE or ' +
+          'BACKFILL_OUTPUT_NOT_PARTITIONED (an output exists without the partition column).',
         params: PipelineRunParams,
         body: Type.Object(Range, { additionalProperties: false }),
         response: { 200: Type.Ref('BackfillPreview'), ...errors },
       },
     },
-    async (request) => {
-      const { ws, name } = request.params;
-      const { from, to, version, select } = request.body;
-      const planned = await runs.planBackfill({ workspace: ws, pipeline: name, version, from, to, select });
-      const preview = await previewBackfill({
-        lake,
-        workspace: ws,
-        range: { from, to, select },
-        plan: planned.plan,
-        confirmAbove: runs.backfillConfirmAbove,
-      });
-      return { ...preview, version: planned.version.version };
-    },
+    async (request) =>
+      runs.previewBackfill({ workspace: request.params.ws, pipeline: request.params.name, ...request.body }),
   );
 
   app.post(

@@ -262,6 +262,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       operators,
       maxParallelJobsPerWorkspace: config.pipelines.maxParallelJobsPerWorkspace,
       metrics: createRunMetrics(metrics, db, logger),
+      lake,
       backfillConfirmAbove: config.pipelines.backfillConfirmAbove,
     });
     cleanup.push(() => runs.stop());
@@ -328,7 +329,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(pipelinesRoutes, { prefix: '/api/v1', pipelines, lastRuns: lastRunsOf(db) });
       await http.register(applyRoutes, { prefix: '/api/v1', pipelines, access: identity.access });
       await http.register(runsRoutes, { prefix: '/api/v1', runs });
-      await http.register(backfillsRoutes, { prefix: '/api/v1', runs, lake });
+      await http.register(backfillsRoutes, { prefix: '/api/v1', runs });
       await http.register(statsRoutes, {
         prefix: '/api/v1',
         stats: createPipelineStats({ db, pipelines: pipelines.store }),

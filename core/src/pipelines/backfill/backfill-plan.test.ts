@@ -37,6 +37,7 @@ describe('partition ranges', () => {
     assert.throws(() => partitionsCovering('day', '2026-03-02', '2026-03-01'), code('BACKFILL_RANGE_INVALID'));
     assert.throws(() => partitionOfKey('month', '2026-13'), code('BACKFILL_PARTITION_INVALID'));
     assert.throws(() => partitionOfKey('day', '2026-03'), code('BACKFILL_PARTITION_INVALID'));
+    assert.throws(() => partitionOfKey('day', '2026-02-30'), code('BACKFILL_PARTITION_INVALID'));
   });
 });
 

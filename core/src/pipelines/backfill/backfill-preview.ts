@@ -1,6 +1,7 @@
 import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { LakeService } from '../../lake/lake-service.ts';
 import type { PlannedJob } from '../runs/run-plan.ts';
+import { assertOutputsPartitioned } from './backfill-outputs.ts';
 import type { BackfillPlan, BackfillRange } from './backfill-plan.ts';
 import { filesSize, narrowingColumn, narrowInput } from './partition-inputs.ts';
 
@@ -23,6 +24,8 @@ export interface BackfillPreviewJob {
 
 /** What a backfill would do, before it starts. */
 export interface BackfillPreview {
+  /** The pipeline version the backfill would run. */
+  readonly version: number;
   readonly from: string;
   readonly to: string;
   /** Partition job runs. */
@@ -39,17 +42,20 @@ export interface BackfillPreview {
 
 /**
  * Previews a planned backfill: per job its partitions and the input rows and bytes its job runs would read, from
- * the inputs' Delta statistics as they stand. A narrowed input counts the files that can hold the range's days
- * (by partition value or min/max); one read whole counts once per job run that reads it.
+ * the inputs' Delta statistics as they stand. A narrowed input counts, for each partition, the files that can hold
+ * its days (by partition value or min/max), so a file spanning several days counts once per partition reading it;
+ * an input read whole counts once per job run. Refused as `assertOutputsPartitioned` refuses the backfill itself.
  */
 export async function previewBackfill(options: {
   readonly lake: LakeService;
   readonly workspace: string;
+  readonly version: number;
   readonly range: BackfillRange;
   readonly plan: BackfillPlan;
   readonly confirmAbove: number;
 }): Promise<BackfillPreview> {
   const { lake, workspace, range, plan } = options;
+  await assertOutputsPartitioned(lake, workspace, plan);
   const byJob = new Map<string, PlannedJob[]>();
   for (const task of plan.tasks) byJob.set(task.id, [...(byJob.get(task.id) ?? []), task]);
   const jobs: BackfillPreviewJob[] = [];
@@ -63,16 +69,14 @@ export async function previewBackfill(options: {
         estimate.missing.push(dataset);
         continue;
       }
-      const first = partitioned[0]?.partition;
-      const last = partitioned.at(-1)?.partition;
       const column =
-        spec.partitions === undefined || first === undefined
+        spec.partitions === undefined || partitioned.length === 0
           ? undefined
           : narrowingColumn(dataset, snapshot, spec.partitions);
       const read =
         column === undefined
           ? scaled(filesSize(snapshot.files), tasks.length)
-          : filesSize(narrowInput(snapshot, column, { start: first!.start, end: last!.end }).snapshot.files);
+          : sum(partitioned.map((task) => filesSize(narrowInput(snapshot, column, task.partition!).snapshot.files)));
       estimate.rows = estimate.rows === undefined || read.rows === undefined ? undefined : estimate.rows + read.rows;
       estimate.bytes += read.bytes;
     }
@@ -89,6 +93,7 @@ export async function previewBackfill(options: {
     });
   }
   return {
+    version: options.version,
     from: range.from,
     to: range.to,
     partitions: plan.partitions,
@@ -98,6 +103,16 @@ export async function previewBackfill(options: {
     confirmAbove: options.confirmAbove,
     needsConfirmation: plan.partitions > options.confirmAbove,
   };
+}
+
+function sum(sizes: ReadonlyArray<{ rows: number | undefined; bytes: number }>) {
+  let rows: number | undefined = 0;
+  let bytes = 0;
+  for (const size of sizes) {
+    rows = rows === undefined || size.rows === undefined ? undefined : rows + size.rows;
+    bytes += size.bytes;
+  }
+  return { rows, bytes };
 }
 
 function scaled(size: { rows: number | undefined; bytes: number }, times: number) {

@@ -12,7 +12,6 @@ import { loadPlugins } from '../../plugins/plugin-loader.ts';
 import { platformVersion } from '../../version.ts';
 import type { RunWithJobs } from '../runs/run-records.ts';
 import { startRunsKit, testPipeline, type RunsKit } from '../runs/runs-test-kit.ts';
-import { previewBackfill } from './backfill-preview.ts';
 
 // The built-in sql operator, wrapped so that a test can make chosen partitions fail.
 const failing = new Set<string>();
@@ -115,15 +114,16 @@ describe('backfills: runs by partition', () => {
     assert.equal((await kit.waitForRun(first.id)).status, 'succeeded');
 
     // Before starting: what it would run and read.
-    const { plan } = await kit.main.runs.planBackfill(range);
-    const preview = await previewBackfill({ lake, workspace: 'backfills', range, plan, confirmAbove: 60 });
+    const preview = await kit.main.runs.previewBackfill(range);
+    assert.equal(preview.version, 1);
     assert.equal(preview.partitions, 3);
     assert.equal(preview.tasks, 4);
     assert.deepEqual(preview.datasets, ['silver.daily', 'gold.totals']);
     const [daily, totals] = preview.jobs;
     assert.deepEqual(
       { mode: daily!.mode, partitions: daily!.partitions, rows: daily!.estimatedRows },
-      { mode: 'partitions', partitions: ['2026-01-01', '2026-01-02', '2026-01-03'], rows: 4 },
+      // The one bronze file holds all three days: each day's job run reads it.
+      { mode: 'partitions', partitions: ['2026-01-01', '2026-01-02', '2026-01-03'], rows: 12 },
     );
     assert.ok(daily!.estimatedBytes > 0);
     assert.equal(totals!.mode, 'full');
@@ -183,5 +183,31 @@ describe('backfills: runs by partition', () => {
     assert.equal(confirmed.jobs.length, 93);
     await kit.main.runs.cancel('backfills', confirmed.id);
     assert.equal((await kit.waitForRun(confirmed.id)).status, 'cancelled');
+  });
+
+  test('an output created before its job declared partitions is refused before anything starts', async () => {
+    const job = (partitions?: { column: string }) =>
+      testPipeline('late', [
+        {
+          id: 'flat',
+          operator: 'sql',
+          inputs: ['bronze.events'],
+          output: 'silver.flat',
+          ...(partitions === undefined ? {} : { partitions }),
+          config: { sql: 'SELECT day, item FROM bronze.events' },
+        },
+      ]);
+    await kit.save(job());
+    const run = await kit.main.runs.startRun({ workspace: 'backfills', pipeline: 'late', trigger: 'api' });
+    assert.equal((await kit.waitForRun(run.id)).status, 'succeeded');
+    await kit.save(job({ column: 'day' }));
+    const late = { ...range, pipeline: 'late' };
+    const refused = (error: { code?: string; message?: string }) => {
+      assert.equal(error.code, 'BACKFILL_OUTPUT_NOT_PARTITIONED');
+      assert.match(error.message!, /silver\.flat \(job "flat"\) is partitioned by \[\], not day/);
+      return true;
+    };
+    await assert.rejects(kit.main.runs.previewBackfill(late), refused);
+    await assert.rejects(kit.main.runs.startBackfill(late), refused);
   });
 });

@@ -56,15 +56,18 @@ export function partitionsCovering(grain: PartitionGrain, from: string, to: stri
 
 /** The bounds of a partition from its key; `BACKFILL_PARTITION_INVALID` when the key is not one of `grain`. */
 export function partitionOfKey(grain: PartitionGrain, key: string): PartitionBounds {
-  const month = MONTH.exec(key);
-  const valid = grain === 'day' ? DATE.test(key) : month !== null && Number(month[2]) >= 1 && Number(month[2]) <= 12;
+  const day = grain === 'day' ? key : `${key}-01`;
+  const valid =
+    (grain === 'day' ? DATE : MONTH).test(key) &&
+    DATE.test(day) &&
+    formatDay(Date.parse(`${day}T00:00:00Z`) || 0) === day;
   if (!valid) {
     throw new InputError(`"${key}" is not a ${grain} partition (${grain === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM'})`, {
       code: 'BACKFILL_PARTITION_INVALID',
       details: { key, grain },
     });
   }
-  return boundsFrom(grain, parseDay(grain === 'day' ? key : `${key}-01`, 'partition'));
+  return boundsFrom(grain, parseDay(day, 'partition'));
 }
 
 /** Whether two partitions share a day. */

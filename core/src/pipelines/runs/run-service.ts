@@ -1,7 +1,10 @@
 import { ConflictError, UserError, type EventBus, type Logger } from '@assay/sdk';
 import type { Knex } from 'knex';
 import type { CoreQueue } from '../../queue/queue-service.ts';
-import { planBackfill, type BackfillPlan, type BackfillRange } from '../backfill/backfill-plan.ts';
+import type { LakeService } from '../../lake/lake-service.ts';
+import { assertOutputsPartitioned } from '../backfill/backfill-outputs.ts';
+import { planBackfill, type BackfillRange } from '../backfill/backfill-plan.ts';
+import { previewBackfill, type BackfillPreview } from '../backfill/backfill-preview.ts';
 import { partitionOfKey } from '../backfill/partition-range.ts';
 import { planRun, splitIntoPartitions, type PlannedJob } from './run-plan.ts';
 import { cachedVersions, type PipelineVersion, type PipelineVersionSource } from './pipeline-versions.ts';
@@ -65,11 +68,12 @@ export interface RunService {
    * unless `spec.concurrency.allowOverlap`) and queues its first jobs.
    */
   startRun(request: StartRunRequest): Promise<RunWithJobs>;
-  /** The job runs a backfill would have (see `planBackfill`), against the pipeline version it would run. */
-  planBackfill(request: BackfillRequest): Promise<{ version: PipelineVersion; plan: BackfillPlan }>;
+  /** What a backfill would run and read (see `previewBackfill`), against the pipeline version it would run. */
+  previewBackfill(request: BackfillRequest): Promise<BackfillPreview>;
   /**
    * Starts a backfill run (trigger `backfill`), one job run per partition: 409 `BACKFILL_CONFIRMATION_REQUIRED`
-   * above `backfillConfirmAbove` partitions without `confirm`, and what `startRun` refuses.
+   * above `backfillConfirmAbove` partitions without `confirm`, 400 for what `planBackfill` and
+   * `assertOutputsPartitioned` refuse, and what `startRun` refuses.
    */
   startBackfill(request: BackfillRequest): Promise<RunWithJobs>;
   get(workspace: string, id: string): Promise<RunWithJobs>;
@@ -125,6 +129,8 @@ export interface RunServiceOptions {
   readonly notifications?: RunNotifications;
   /** Counts finished runs and job runs (`createRunMetrics`); nothing is counted without. */
   readonly metrics?: RunMetrics | undefined;
+  /** Where backfills look at outputs and input statistics. */
+  readonly lake: LakeService;
   /** `pipelines.backfillConfirmAbove`: more partitions than this need `confirm` (default 60). */
   readonly backfillConfirmAbove?: number | undefined;
 }
@@ -247,6 +253,11 @@ export function createRunService(options: RunServiceOptions): RunService {
     return runId;
   };
 
+  const backfillOf = async (request: BackfillRequest) => {
+    const version = await options.pipelines.get(request.workspace, request.pipeline, request.version);
+    return { version, plan: planBackfill(version.document.spec, request) };
+  };
+
   const service: RunService = {
     runtime,
     backfillConfirmAbove: options.backfillConfirmAbove ?? DEFAULT_CONFIRM_ABOVE,
@@ -259,12 +270,20 @@ export function createRunService(options: RunServiceOptions): RunService {
       logger.info({ runId, pipeline: version.name, version: version.version, jobs: planned.length }, 'run started');
       return store.get(request.workspace, runId);
     },
-    async planBackfill(request) {
-      const version = await options.pipelines.get(request.workspace, request.pipeline, request.version);
-      return { version, plan: planBackfill(version.document.spec, request) };
+    async previewBackfill(request) {
+      const { version, plan } = await backfillOf(request);
+      return previewBackfill({
+        lake: options.lake,
+        workspace: request.workspace,
+        version: version.version,
+        range: request,
+        plan,
+        confirmAbove: service.backfillConfirmAbove,
+      });
     },
     async startBackfill(request) {
-      const { version, plan } = await service.planBackfill(request);
+      const { version, plan } = await backfillOf(request);
+      await assertOutputsPartitioned(options.lake, request.workspace, plan);
       const confirmAbove = service.backfillConfirmAbove;
       if (plan.partitions > confirmAbove && request.confirm !== true) {
         throw new ConflictError(

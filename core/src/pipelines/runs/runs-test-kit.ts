@@ -325,8 +325,10 @@ export async function startRunsProcess(
     const definition = matching.sort((a, b) => b.version - a.version)[0];
     return definition === undefined ? undefined : { pluginId: 'run-test', definition, version: definition.version };
   };
+  const lake = createLakeService({ config, db: processDb });
   const runs = createRunService({
     db: processDb,
+    lake,
     queue,
     connectionString: databaseUrl,
     pipelines: pipelineVersionsOf(createPipelineStore({ db: processDb })),
@@ -340,7 +342,7 @@ export async function startRunsProcess(
   });
   await runs.start();
   const executor: JobExecutor = createJobExecutor({
-    lake: createLakeService({ config, db: processDb }),
+    lake,
     db: processDb,
     logger,
     engine: { scratchRoot: join(home, 'engine'), memoryLimit: '256MB', threads: 1 },
