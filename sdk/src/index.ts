@@ -52,6 +52,8 @@ export type {
   OperatorRunInfo,
   OutputWriteRequest,
   OutputWriteResult,
+  QuarantineRequest,
+  QuarantineResult,
 } from './operator.ts';
 export { defineOperator } from './operator.ts';
 export type { Plugin, PluginDefinition, PluginEnvironment, PluginMigration, PortalContribution } from './plugin.ts';

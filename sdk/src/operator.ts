@@ -93,6 +93,23 @@ export interface OutputWriteResult {
 }
 
 /**
+ * Rows an operator sets aside instead of writing them (a failed rule, a lookup without match): the SQL's columns are
+ * the row as it was, plus `_rule` (VARCHAR, which rule rejected it: `cleanse.email.regex`) and `_reason` (VARCHAR,
+ * why, for people), and optionally `_column` (the column at fault).
+ */
+export interface QuarantineRequest {
+  /** A read-only `SELECT`/`WITH` over the job's views. */
+  readonly sql: string;
+}
+
+/** What a quarantine did. */
+export interface QuarantineResult {
+  readonly rows: number;
+  /** True when this job run had already quarantined them (a retry): nothing was added again. */
+  readonly skipped: boolean;
+}
+
+/**
  * The dataset the job writes. Each job run writes at most once (a second call is `OUTPUT_ALREADY_WRITTEN`), with
  * the run's idempotency token: a retried attempt of a run that already committed writes nothing (`skipped`).
  * Against an existing table the rows keep its column types (lossless widenings are cast; otherwise
@@ -103,9 +120,18 @@ export interface OperatorOutput {
   readonly dataset: string;
   /** The version before this job run; undefined when the table does not exist yet. */
   readonly version: number | undefined;
-  /** Its columns at that version; undefined when the table does not exist yet. */
+  /**
+   * Its columns at that version; undefined when the table does not exist yet. While it exists, it is also a view
+   * of the engine named like the dataset (`silver.customers`), at that version, unless it is an input too: what an
+   * SCD2 or CDC merge compares its input with.
+   */
   readonly columns: readonly OperatorColumn[] | undefined;
   write(request: OutputWriteRequest): Promise<OutputWriteResult>;
+  /**
+   * Appends rows to the dataset's quarantine table (`<layer>/_quarantine/<name>`: the row as JSON, rule, reason,
+   * run id), once per job run and exactly once like `write`; a second call is `OUTPUT_ALREADY_QUARANTINED`.
+   */
+  quarantine(request: QuarantineRequest): Promise<QuarantineResult>;
 }
 
 /**

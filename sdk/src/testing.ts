@@ -202,6 +202,13 @@ export interface JobTestKit {
   rows(dataset: string, version?: number): Promise<Record<string, unknown>[]>;
   /** The dataset's latest version; undefined when it does not exist. */
   version(dataset: string): Promise<number | undefined>;
+  /**
+   * The dataset's quarantined rows (empty when none), as `{ rule, reason, column, row }` with `row` the original
+   * row parsed from JSON, in no particular order.
+   */
+  quarantined(
+    dataset: string,
+  ): Promise<Array<{ rule: string; reason: string; column: string | null; row: Record<string, unknown> }>>;
   /** The latest version's partition columns and number of data files. */
   layout(dataset: string): Promise<{ partitionColumns: string[]; files: number }>;
   /** Runs one attempt of `job` through the real executor. */

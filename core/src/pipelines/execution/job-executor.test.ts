@@ -91,6 +91,47 @@ describe('job executor: inputs, output and exactly-once writes', () => {
     assert.equal(await kit.version('silver.resumed'), 1);
   });
 
+  test('the output as it stands is a view; quarantined rows land once per run with rule, reason and the row', async () => {
+    const job = {
+      operator: probe(async (ctx) => {
+        // The first run sees no table; later runs compare with it, as an SCD2 does.
+        const known =
+          ctx.output!.version === undefined
+            ? 'SELECT NULL::INTEGER AS id WHERE false'
+            : 'SELECT id FROM silver.checked';
+        await ctx.output!.quarantine({
+          sql: `SELECT id, city, 'probe.amount' AS _rule, 'amount below 5' AS _reason, 'amount' AS _column
+                FROM bronze.orders WHERE amount < 5`,
+        });
+        await ctx.output!.write({
+          sql: `SELECT id, city FROM bronze.orders WHERE amount >= 5 AND id NOT IN (${known})`,
+          mode: 'append',
+        });
+      }),
+      inputs: ['bronze.orders'],
+      output: 'silver.checked',
+    };
+    await kit.runJob(job, { runSequence: 1 });
+    const retry = await kit.runJob(job, { runSequence: 1, attempt: 2 });
+    assert.equal(retry.skipped, true);
+    assert.deepEqual(await kit.quarantined('silver.checked'), [
+      { rule: 'probe.amount', reason: 'amount below 5', column: 'amount', row: { id: 3, city: 'lima' } },
+    ]);
+    const second = await kit.runJob(job, { runSequence: 2 });
+    assert.equal(second.rowsWritten, 0, 'the rows already in the output were left out');
+    assert.equal((await kit.quarantined('silver.checked')).length, 2, 'a new run quarantines again');
+
+    const twice = probe(async (ctx) => {
+      await ctx.output!.quarantine({ sql: `SELECT 1 AS id, 'r' AS _rule, 'x' AS _reason` });
+      await ctx.output!.quarantine({ sql: `SELECT 2 AS id, 'r' AS _rule, 'x' AS _reason` });
+    });
+    await assert.rejects(kit.runJob({ operator: twice, output: 'silver.twice' }), code('OUTPUT_ALREADY_QUARANTINED'));
+    const bare = probe(async (ctx) => {
+      await ctx.output!.quarantine({ sql: `SELECT 1 AS id` });
+    });
+    await assert.rejects(kit.runJob({ operator: bare, output: 'silver.bare' }), code('OUTPUT_QUARANTINE_INVALID'));
+  });
+
   test('a commit to an input while the job runs is not seen: the input stays at its pinned version', async () => {
     await kit.writeDataset('bronze.moving', 'SELECT 1 AS id');
     const seen: unknown[] = [];

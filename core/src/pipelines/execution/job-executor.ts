@@ -126,13 +126,19 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
       const committed =
         partition === undefined ? await states.recover(key, initial?.txns.get(txn.appId)) : { state: undefined };
       const state = new JobStateTracker(states, key, request.runSequence, committed.state);
-      const session = createJobSession(engine, inputs, signal);
+      // The output as it stands is a view too (SCD2 and CDC merges compare with it), unless it is also an input.
+      const outputView =
+        table === undefined || initial === undefined || job.inputs.includes(table.name)
+          ? []
+          : [{ table, snapshot: initial }];
+      const session = createJobSession(engine, [...inputs, ...outputView], signal);
       const output =
         table === undefined || job.output === undefined
           ? undefined
           : createJobOutput({
               dataset: job.output,
               table,
+              quarantineTable: lake.quarantine(request.workspace, job.output),
               initial,
               session,
               state,

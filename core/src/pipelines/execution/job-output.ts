@@ -4,12 +4,15 @@ import {
   type OperatorPartition,
   type OutputWriteRequest,
   type OutputWriteResult,
+  type QuarantineRequest,
+  type QuarantineResult,
 } from '@assay/sdk';
 import { duckdbType } from '../../lake/delta/delta-schema.ts';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
 import { stagedFilesIn } from '../../lake/delta-write/staged-files.ts';
 import type { LakeTable } from '../../lake/lake-service.ts';
-import { quote } from '../../engine/dataset-view.ts';
+import { literal, quote } from '../../engine/dataset-view.ts';
+import { QUARANTINE_COLUMNS } from '../../ingest/quarantine-writer.ts';
 import { throwIfCancelled } from './job-cancellation.ts';
 import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { JobSession } from './job-session.ts';
@@ -23,6 +26,8 @@ import { assertWriteRequest } from './write-request.ts';
 export interface JobOutputOptions {
   readonly dataset: string;
   readonly table: LakeTable;
+  /** The dataset's quarantine table. */
+  readonly quarantineTable: LakeTable;
   /** The table as it was when the job started. */
   readonly initial: DeltaSnapshot | undefined;
   readonly session: JobSession;
@@ -60,19 +65,20 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
   const { dataset, table, initial, state, where } = options;
   let writing: Promise<OutputWriteResult> | undefined;
   let result: OutputWriteResult | undefined;
+  let quarantining: Promise<QuarantineResult> | undefined;
   let closed = false;
+  /** Whether this job run's txn, or a resumed run's, is the table's latest for the job: the commit landed. */
+  const committedEarlier = (snapshot: DeltaSnapshot | undefined): boolean => {
+    const landed = snapshot?.txns.get(options.txn.appId);
+    return landed !== undefined && (landed >= options.txn.version || (options.committedBefore ?? []).includes(landed));
+  };
 
   const write = async (asked: OutputWriteRequest): Promise<OutputWriteResult> => {
     throwIfCancelled(options.signal, where);
     const latest = await snapshotOrUndefined(table);
     const request = withDeclaredPartitioning(asked, latest, options);
     assertWriteRequest(request, latest, dataset);
-    const landed = latest?.txns.get(options.txn.appId);
-    if (
-      latest !== undefined &&
-      landed !== undefined &&
-      (landed >= options.txn.version || (options.committedBefore ?? []).includes(landed))
-    ) {
+    if (latest !== undefined && committedEarlier(latest)) {
       state.discardBeforeWrite();
       return { version: latest.version, rowsWritten: 0, rowsUpdated: 0, rowsDeleted: 0, skipped: true };
     }
@@ -118,6 +124,42 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
     return committed;
   };
 
+  const quarantine = async (request: QuarantineRequest): Promise<QuarantineResult> => {
+    throwIfCancelled(options.signal, where);
+    if (committedEarlier(await snapshotOrUndefined(options.quarantineTable))) return { rows: 0, skipped: true };
+    const session = await options.session.get();
+    const sql = statementOf(request.sql);
+    const columns = await session.describe(sql);
+    const names = new Set(columns.map((column) => column.name));
+    const missing = ['_rule', '_reason'].filter((name) => !names.has(name));
+    if (missing.length > 0) {
+      throw new InputError(
+        `${where}: rows to quarantine need the columns ${missing.join(' and ')} (which rule, and why)`,
+        { code: 'OUTPUT_QUARANTINE_INVALID', details: { dataset, missing } },
+      );
+    }
+    const copy = await session.copyToParquet(
+      quarantineSql(sql, columns, { runId: options.runId, source: `${options.origin.pipeline}/${options.origin.job}` }),
+      'quarantine.parquet',
+    );
+    if (copy.rows === 0) return { rows: 0, skipped: false };
+    throwIfCancelled(options.signal, where);
+    if (closed) throw closedError(where);
+    const written = await options.quarantineTable.write({
+      mode: 'append',
+      staged: await stagedFilesIn(copy.path, []),
+      columns: QUARANTINE_COLUMNS,
+      txn: options.txn,
+      provenance: {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', reason: 'quarantine', ...options.origin },
+        runId: options.runId,
+        ...(options.user === undefined ? {} : { user: options.user }),
+      },
+    });
+    return { rows: written.skipped ? 0 : copy.rows, skipped: written.skipped };
+  };
+
   return {
     output: {
       dataset,
@@ -141,11 +183,28 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
           throw error;
         }
       },
+      async quarantine(request) {
+        if (closed) throw closedError(where);
+        if (quarantining !== undefined) {
+          throw new InputError(`${where} already quarantined rows of ${dataset} in this run: it does so once`, {
+            code: 'OUTPUT_ALREADY_QUARANTINED',
+            details: { dataset },
+          });
+        }
+        quarantining = quarantine(request);
+        try {
+          return await quarantining;
+        } catch (error) {
+          quarantining = undefined;
+          throw error;
+        }
+      },
     },
     result: () => result,
     async close() {
       closed = true;
       await writing?.catch(() => undefined);
+      await quarantining?.catch(() => undefined);
     },
   };
 }
@@ -179,6 +238,25 @@ function withDeclaredPartitioning(
     );
   }
   return { ...shaped, partitionBy };
+}
+
+/** The quarantine table's columns from rows with `_rule`, `_reason` and maybe `_column`: the rest is the row, as JSON. */
+function quarantineSql(
+  sql: string,
+  columns: ReadonlyArray<{ name: string }>,
+  origin: { runId: string; source: string },
+): string {
+  const meta = new Set(['_rule', '_reason', '_column']);
+  const row = columns.filter((column) => !meta.has(column.name));
+  const json =
+    row.length === 0 ? `'{}'` : `json_object(${row.map((c) => `${literal(c.name)}, ${quote(c.name)}`).join(', ')})`;
+  const column = columns.some((c) => c.name === '_column') ? 'CAST(_column AS VARCHAR)' : 'CAST(NULL AS VARCHAR)';
+  return (
+    `SELECT ${literal(origin.runId)} AS _load_id, now() AS _quarantined_at, CAST(_rule AS VARCHAR) AS check_id, ` +
+    `${literal(origin.source)} AS _source, CAST(NULL AS BIGINT) AS line, ${column} AS column_name, ` +
+    `'rule' AS error_type, CAST(_reason AS VARCHAR) AS reason, CAST(${json} AS VARCHAR) AS raw_row, ` +
+    `${literal(origin.runId)} AS run_id FROM (\n${sql}\n) AS assay_quarantine`
+  );
 }
 
 function closedError(where: string): InputError {

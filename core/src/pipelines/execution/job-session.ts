@@ -9,11 +9,14 @@ export interface JobSession {
   close(): Promise<void>;
 }
 
+/** A dataset the session shows as a view: an input, or the output as it was before the job run. */
+export type SessionDataset = Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter'>;
+
 /**
- * A session whose views are the inputs at their pinned snapshots (`<layer>.<name>`), the only relations and files
+ * A session whose views are the datasets at their pinned snapshots (`<layer>.<name>`), the only relations and files
  * its SQL may touch. Aborting `signal` interrupts the running statement.
  */
-export function createJobSession(engine: Engine, inputs: readonly PinnedInput[], signal: AbortSignal): JobSession {
+export function createJobSession(engine: Engine, inputs: readonly SessionDataset[], signal: AbortSignal): JobSession {
   let opening: Promise<EngineSession> | undefined;
   return {
     get() {

@@ -111,6 +111,21 @@ export async function createJobTestKit(options: { workspace?: string } = {}): Pr
       async version(dataset) {
         return (await snapshotOrUndefined(lake.table(workspace, dataset)))?.version;
       },
+      async quarantined(dataset) {
+        const table = lake.quarantine(workspace, dataset);
+        const snapshot = await snapshotOrUndefined(table);
+        if (snapshot === undefined) return [];
+        const view = await table.view(snapshot);
+        const rows = (
+          await connection.runAndReadAll(`SELECT check_id, reason, column_name, raw_row FROM (${view.source})`)
+        ).getRowObjectsJson();
+        return rows.map((row) => ({
+          rule: String(row.check_id),
+          reason: String(row.reason),
+          column: row.column_name === null ? null : String(row.column_name),
+          row: JSON.parse(String(row.raw_row)) as Record<string, unknown>,
+        }));
+      },
       async layout(dataset) {
         const snapshot = await lake.table(workspace, dataset).snapshot();
         return { partitionColumns: [...snapshot.partitionColumns], files: snapshot.files.length };
