@@ -40,6 +40,7 @@ export type { EventBus, EventMeta, EventRef } from './events.ts';
 export { defineEvent } from './events.ts';
 export type { Logger } from './logger.ts';
 export type {
+  InputChanges,
   OperatorCategory,
   OperatorColumn,
   OperatorContext,

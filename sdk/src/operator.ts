@@ -51,8 +51,29 @@ export interface OperatorColumn {
   readonly type: string;
 }
 
+/** What an input gained and lost between an earlier version and the version this run reads. */
+export interface InputChanges {
+  /** The earlier version. */
+  readonly since: number;
+  /** The version this run reads. */
+  readonly version: number;
+  /** A view (`changes.<layer>__<name>__added`) of the rows in data files added since `since`. */
+  readonly added: string;
+  /** A view (`changes.<layer>__<name>__removed`) of the rows in data files removed since `since`, as they were. */
+  readonly removed: string;
+}
+
 /** SQL over the job's inputs: each input is a view named `<layer>.<name>` at its pinned version. */
 export interface OperatorEngine {
+  /**
+   * The changes of an input since an earlier version of it (the one the job's state kept from its last run): views
+   * of the rows in the data files added and removed since then. Files are compared, so a file a merge rewrote
+   * counts whole on both sides: enough to find the periods or keys that changed. Undefined when there is nothing
+   * to compare (`since` not older than the version read, or its files vacuumed away): recompute in full then.
+   * Ask before the first query, write or describe (the views are fixed once the session opens):
+   * `ENGINE_CHANGES_TOO_LATE` otherwise.
+   */
+  changes(dataset: string, since: number): Promise<InputChanges | undefined>;
   /**
    * Runs one read-only `SELECT`/`WITH` statement and returns at most `limit` rows (default 1,000) as JSON-safe
    * objects: for small results such as counts, bounds and samples, never for the data itself.

@@ -79,7 +79,7 @@ describe('installPlugin and removePlugin', () => {
       signal: new AbortController().signal,
       run: { runId: 'r', jobId: 'j', pipeline: 'p', workspace: 'w', attempt: 1, trigger: 'manual' },
       inputs: [],
-      engine: { query: async () => [], describe: async () => [] },
+      engine: { query: async () => [], describe: async () => [], changes: async () => undefined },
       output: undefined,
       state: undefined,
       setState: () => {},

@@ -132,6 +132,38 @@ describe('job executor: inputs, output and exactly-once writes', () => {
     await assert.rejects(kit.runJob({ operator: bare, output: 'silver.bare' }), code('OUTPUT_QUARANTINE_INVALID'));
   });
 
+  test('changes of an input since an earlier version: rows of added and removed files, asked before any query', async () => {
+    const first = await kit.writeDataset('bronze.moves', `SELECT 1 AS id, 'a' AS v`);
+    await kit.writeDataset('bronze.moves', `SELECT 2 AS id, 'b' AS v`);
+    const seen: Record<string, unknown> = {};
+    const job = (late = false) => ({
+      operator: probe(async (ctx) => {
+        if (late) await ctx.engine.query('SELECT 1 AS one FROM bronze.moves');
+        const changes = await ctx.engine.changes('bronze.moves', first);
+        seen.again = (await ctx.engine.changes('bronze.moves', first)) === changes;
+        seen.none = await ctx.engine.changes('bronze.other', ctx.inputs[1]!.version);
+        seen.added = await ctx.engine.query(`SELECT id, v FROM ${changes!.added}`);
+        seen.removed = await ctx.engine.query(`SELECT count(*)::INTEGER AS n FROM ${changes!.removed}`);
+        seen.versions = [changes!.since, changes!.version];
+      }),
+      inputs: ['bronze.moves', 'bronze.other'],
+    });
+    await kit.writeDataset('bronze.other', `SELECT 1 AS id`);
+    await kit.runJob(job());
+    assert.deepEqual(seen, {
+      again: true,
+      none: undefined,
+      added: [{ id: 2, v: 'b' }],
+      removed: [{ n: 0 }],
+      versions: [0, 1],
+    });
+    await kit.writeDataset('bronze.moves', `SELECT 3 AS id, 'c' AS v`, { mode: 'overwrite' });
+    await kit.runJob(job());
+    assert.deepEqual(seen.added, [{ id: 3, v: 'c' }]);
+    assert.deepEqual(seen.removed, [{ n: 1 }], 'the overwrite removed the file of id 1 (id 2 came after version 0)');
+    await assert.rejects(kit.runJob(job(true)), code('ENGINE_CHANGES_TOO_LATE'));
+  });
+
   test('a commit to an input while the job runs is not seen: the input stays at its pinned version', async () => {
     await kit.writeDataset('bronze.moving', 'SELECT 1 AS id');
     const seen: unknown[] = [];

@@ -165,7 +165,7 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
           actor: request.actor,
         },
         inputs: inputs.map((input) => ({ dataset: input.dataset, version: input.snapshot.version })),
-        engine: createOperatorEngine(session),
+        engine: createOperatorEngine(session, inputs),
         output: output?.output,
         state: committed.state,
         setState: (value) => {

@@ -5,12 +5,17 @@ import type { PinnedInput } from './job-inputs.ts';
 /** The job's sandboxed engine session, opened on first use: a job that never queries (ingest) never pays for it. */
 export interface JobSession {
   get(): Promise<EngineSession>;
+  /** Adds views before the session opens; false once it has (its views and files are then fixed). */
+  addViews(datasets: readonly SessionDataset[]): boolean;
   /** Closes the session if it was opened, removing its scratch files. */
   close(): Promise<void>;
 }
 
-/** A dataset the session shows as a view: an input, or the output as it was before the job run. */
-export type SessionDataset = Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter'>;
+/**
+ * A dataset the session shows as a view: an input, the output as it was before the job run, or an input's changes
+ * (under their own `name`; a dataset's own name otherwise).
+ */
+export type SessionDataset = Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter'> & { readonly name?: string };
 
 /**
  * A session whose views are the datasets at their pinned snapshots (`<layer>.<name>`), the only relations and files
@@ -18,13 +23,23 @@ export type SessionDataset = Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter
  */
 export function createJobSession(engine: Engine, inputs: readonly SessionDataset[], signal: AbortSignal): JobSession {
   let opening: Promise<EngineSession> | undefined;
+  const datasets = [...inputs];
   return {
+    addViews(added) {
+      if (opening !== undefined) return false;
+      datasets.push(...added);
+      return true;
+    },
     get() {
       opening ??= (async () => {
         const views = await Promise.all(
-          inputs.map((input) =>
-            input.table.view(input.snapshot, input.rowFilter === undefined ? {} : { rowFilter: input.rowFilter }),
-          ),
+          datasets.map(async (input) => {
+            const view = await input.table.view(
+              input.snapshot,
+              input.rowFilter === undefined ? {} : { rowFilter: input.rowFilter },
+            );
+            return input.name === undefined ? view : { ...view, name: input.name };
+          }),
         );
         return engine.openSession({ views, signal });
       })();

@@ -1,17 +1,34 @@
-import { InputError, type OperatorColumn, type OperatorEngine } from '@assay/sdk';
+import { InputError, type InputChanges, type OperatorColumn, type OperatorEngine } from '@assay/sdk';
+import { inputChanges } from './input-changes.ts';
+import type { PinnedInput } from './job-inputs.ts';
 import type { JobSession } from './job-session.ts';
 
 const DEFAULT_LIMIT = 1_000;
 const MAX_LIMIT = 100_000;
 
 /**
- * `ctx.engine`: read-only SQL over the job's input views. Every statement passes the session's SQL guard (one
+ * `ctx.engine`: read-only SQL over the job's input views, and their changes since earlier versions. Every statement passes the session's SQL guard (one
  * SELECT/WITH, only the inputs, no file functions) before anything else is done with it.
  */
-export function createOperatorEngine(session: JobSession): OperatorEngine {
+export function createOperatorEngine(session: JobSession, inputs: readonly PinnedInput[]): OperatorEngine {
   const describe = async (sql: string): Promise<OperatorColumn[]> => (await session.get()).describe(statementOf(sql));
+  const changes = new Map<string, { since: number; result: Promise<InputChanges | undefined> }>();
   return {
     describe,
+    changes(dataset, since) {
+      // One pair of views per input: asking again for the same version answers the same, another is refused.
+      const asked = changes.get(dataset);
+      if (asked !== undefined && asked.since !== since) {
+        throw new InputError(`changes(${dataset}) was asked since version ${asked.since} already: once per input`, {
+          code: 'ENGINE_CHANGES_INVALID',
+          details: { dataset, since, asked: asked.since },
+        });
+      }
+      if (asked !== undefined) return asked.result;
+      const result = inputChanges(inputs, session, dataset, since);
+      changes.set(dataset, { since, result });
+      return result;
+    },
     async query(sql, options = {}) {
       const limit = options.limit ?? DEFAULT_LIMIT;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
