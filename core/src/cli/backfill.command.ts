@@ -21,7 +21,7 @@ export const backfillUsage = `assay backfill <pipeline> --from YYYY-MM-DD --to Y
 
 /** What the backfill command needs of a platform: runs, and previews of backfills. */
 export interface BackfillSession extends RunSession {
-  /** The preview `POST …/backfills/preview` answers. */
+  /** The preview `GET …/backfills/preview` answers. */
   preview(request: BackfillRequest): Promise<BackfillPreview>;
 }
 

@@ -60,6 +60,12 @@ after(async () => {
   await platform?.close();
 });
 
+const preview = (pipeline: string, query: Record<string, string>, token = platform.adminToken) =>
+  app.inject({
+    method: 'GET',
+    url: `/api/v1/workspaces/${WS}/pipelines/${pipeline}/backfills/preview?${new URLSearchParams(query).toString()}`,
+    headers: { authorization: `Bearer ${token}` },
+  });
 const post = (url: string, payload: object, token = platform.adminToken) =>
   app.inject({
     method: 'POST',
@@ -70,23 +76,25 @@ const post = (url: string, payload: object, token = platform.adminToken) =>
 
 describe('backfills API', () => {
   test('preview: partitions per job and the confirmation threshold; readers may preview', async () => {
-    const preview = await post('by-day/backfills/preview', { from: '2026-03-01', to: '2026-03-03' }, viewerToken);
-    assert.equal(preview.statusCode, 200, preview.body);
-    const body = preview.json();
+    const answer = await preview('by-day', { from: '2026-03-01', to: '2026-03-03' }, viewerToken);
+    assert.equal(answer.statusCode, 200, answer.body);
+    const body = answer.json();
     assert.equal(body.version, 1);
     assert.equal(body.partitions, 3);
     assert.deepEqual(body.jobs[0].partitions, ['2026-03-01', '2026-03-02', '2026-03-03']);
     assert.deepEqual(body.datasets, ['silver.daily']);
     assert.equal(body.needsConfirmation, false);
     assert.equal(
-      (await post('by-day/backfills/preview', { from: '2026-03-01', to: '2026-03-09' })).json().needsConfirmation,
+      (await preview('by-day', { from: '2026-03-01', to: '2026-03-09', job: 'daily' })).json().needsConfirmation,
       true,
     );
   });
 
   test('bad requests: each with its code, and nothing started', async () => {
-    const refused = async (url: string, payload: object, status: number, code: string) => {
-      const response = await post(url, payload);
+    const refused = async (url: string, payload: Record<string, string>, status: number, code: string) => {
+      const response = url.endsWith('/preview')
+        ? await preview(url.slice(0, url.indexOf('/')), payload)
+        : await post(url, payload);
       assert.equal(response.statusCode, status, response.body);
       assert.equal(response.json().error.code, code);
     };

@@ -59,7 +59,7 @@ export async function backfillsRoutes(app: PluginHttpApp, options: { runs: RunSe
   app.addSchema(JobRunSchema);
   app.addSchema(PreviewSchema);
 
-  app.post(
+  app.get(
     '/workspaces/:ws/pipelines/:name/backfills/preview',
     {
       config: READ,
@@ -71,12 +71,29 @@ export async function backfillsRoutes(app: PluginHttpApp, options: { runs: RunSe
           'BACKFILL_NOT_PARTITIONED (no job of the selection declares partitions), BACKFILL_TOO_LARGE or ' +
           'BACKFILL_OUTPUT_NOT_PARTITIONED (an output exists without the partition column).',
         params: PipelineRunParams,
-        body: Type.Object(Range, { additionalProperties: false }),
+        querystring: Type.Object({
+          from: Range.from,
+          to: Range.to,
+          version: Range.version,
+          job: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'a job to backfill (select)' })),
+          direction: Type.Optional(
+            Type.Enum(['only', 'downstream', 'upstream'], { description: 'with job; default downstream' }),
+          ),
+        }),
         response: { 200: Type.Ref('BackfillPreview'), ...errors },
       },
     },
-    async (request) =>
-      runs.previewBackfill({ workspace: request.params.ws, pipeline: request.params.name, ...request.body }),
+    async (request) => {
+      const { from, to, version, job, direction } = request.query;
+      return runs.previewBackfill({
+        workspace: request.params.ws,
+        pipeline: request.params.name,
+        from,
+        to,
+        version,
+        ...(job === undefined ? {} : { select: { job, direction: direction ?? 'downstream' } }),
+      });
+    },
   );
 
   app.post(
