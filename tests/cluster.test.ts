@@ -23,6 +23,7 @@ describe('assay serve and assay worker on one PostgreSQL', () => {
   let worker: AssayProcess;
   let queue: CoreQueue;
   let events: CoreEventBus;
+  let metricsUrl: string;
 
   before(async () => {
     database = await createTestDatabase();
@@ -36,8 +37,9 @@ describe('assay serve and assay worker on one PostgreSQL', () => {
     // serve first: it applies the plugin's migrations; the worker then finds them done.
     serve = runAssay(['serve'], env);
     await serve.waitForLog((line) => line.msg === 'Assay is listening', 90_000);
-    worker = runAssay(['worker'], env);
+    worker = runAssay(['worker', '--metrics-port', '0'], { ...env, HOST: '127.0.0.1' });
     await worker.waitForLog((line) => line.msg === 'platform started', 90_000);
+    metricsUrl = String((await worker.waitForLog((line) => line.msg === 'worker metrics are served', 30_000)).address);
 
     db = knex({ client: 'pg', connection: database.url });
     const logger = pino({ level: 'silent' });
@@ -71,6 +73,18 @@ describe('assay serve and assay worker on one PostgreSQL', () => {
     );
     const pids = new Set(rows.map((row: { pid: number }) => row.pid));
     assert.ok(pids.size >= 1 && pids.size <= 2);
+  });
+
+  test('the worker serves its own metrics and health on --metrics-port', async () => {
+    const metrics = await fetch(metricsUrl);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await metrics.text();
+    assert.match(text, /^process_cpu_user_seconds_total /m, 'the default process metrics');
+    assert.match(text, /^# TYPE assay_\w+/m, "Assay's own metrics");
+    const health = await fetch(metricsUrl.replace(/\/metrics$/, '/healthz'));
+    assert.deepEqual(await health.json(), { status: 'ok' });
+    assert.equal((await fetch(metricsUrl.replace(/\/metrics$/, '/api/v1/me'))).status, 404, 'nothing else');
   });
 
   test('both processes receive every event published on the bus', async () => {

@@ -3,12 +3,14 @@ import { OperationalError } from '@assay/sdk';
 import { startPlatform } from '../platform/platform.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { runUntilSignal } from './run-until-signal.ts';
+import { serveWorkerMetrics } from './worker-metrics.ts';
 
 export const serveUsage = `assay serve [--config assay.yaml] [--port N] [--host H] [--no-worker]
   Runs the API, the portal and (unless --no-worker) a queue worker.`;
 
-export const workerUsage = `assay worker [--config assay.yaml]
-  Works queue jobs only; run as many as you like against one PostgreSQL and lake.`;
+export const workerUsage = `assay worker [--config assay.yaml] [--metrics-port N]
+  Works queue jobs only; run as many as you like against one PostgreSQL and lake. With --metrics-port (or
+  worker.metricsPort, ASSAY_WORKER_METRICS_PORT) it serves GET /metrics and /healthz on HOST at that port.`;
 
 /** `assay serve`: boots the platform with HTTP and listens until a signal. */
 export async function serveCommand(args: string[]): Promise<number> {
@@ -41,9 +43,25 @@ export async function serveCommand(args: string[]): Promise<number> {
 
 /** `assay worker`: boots the platform without HTTP and works jobs until a signal. */
 export async function workerCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: COMMON_OPTIONS });
-  const platform = await startPlatform({ config: configFor(values), role: 'worker' });
-  return runUntilSignal(platform);
+  const { values } = parseArgs({ args, options: { ...COMMON_OPTIONS, 'metrics-port': { type: 'string' } } });
+  const port = values['metrics-port'];
+  const config = configFor(
+    values,
+    port === undefined ? {} : { worker: { metricsPort: /^\d+$/.test(port) ? Number(port) : port } },
+  );
+  const platform = await startPlatform({ config, role: 'worker' });
+  const metricsPort = config.worker.metricsPort;
+  if (metricsPort === undefined) return runUntilSignal(platform);
+  let endpoint: Awaited<ReturnType<typeof serveWorkerMetrics>>;
+  try {
+    endpoint = await serveWorkerMetrics(platform.metrics, { host: config.host, port: metricsPort });
+  } catch (error) {
+    await platform.close();
+    throw listenError(error, config.host, metricsPort);
+  }
+  platform.logger.info({ address: `${endpoint.address}/metrics` }, 'worker metrics are served');
+  // Closed after the platform, so a last scrape still counts the jobs the shutdown drained.
+  return runUntilSignal(platform).finally(() => endpoint.close());
 }
 
 /**

@@ -8,6 +8,7 @@ export const ENV_KEYS = {
   ASSAY_PLUGINS: 'plugins',
   LOG_LEVEL: 'logLevel',
   ASSAY_SERVE_WORKER: 'worker.enabled',
+  ASSAY_WORKER_METRICS_PORT: 'worker.metricsPort',
   ASSAY_COOKIE_SECURE: 'auth.cookieSecure',
   ASSAY_TRUST_PROXY: 'trustProxy',
   OIDC_ISSUER: 'auth.oidc.issuer',
@@ -41,6 +42,7 @@ export function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 function convert(name: EnvName, raw: string): unknown {
   switch (name) {
     case 'PORT':
+    case 'ASSAY_WORKER_METRICS_PORT':
       return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     case 'ASSAY_SERVE_WORKER':
     case 'ASSAY_COOKIE_SECURE':

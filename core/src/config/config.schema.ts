@@ -35,6 +35,13 @@ export const AssayConfigSchema = Type.Object(
           default: true,
           description: '`assay serve` also works queue jobs (env ASSAY_SERVE_WORKER)',
         }),
+        metricsPort: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 65535,
+            description: '`assay worker` serves /metrics and /healthz on this port (env ASSAY_WORKER_METRICS_PORT)',
+          }),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -97,6 +97,8 @@ export interface Platform {
   readonly databaseUrl: string;
   /** Undefined in a worker. */
   readonly http: AssayHttpServer | undefined;
+  /** The Prometheus registry `/metrics` serves (a worker serves it on `worker.metricsPort`). */
+  readonly metrics: Registry;
   readonly plugins: readonly LoadedPlugin[];
   readonly registry: ContributionRegistry;
   readonly identity: Identity;
@@ -376,6 +378,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       db,
       databaseUrl,
       http,
+      metrics,
       plugins,
       registry,
       identity,
