@@ -141,3 +141,37 @@ test('every command refuses an unknown workspace with exit 1 and WORKSPACE_NOT_F
     assert.ok((written[table] ?? 0) > 0, `${table} has rows of "shop": ${JSON.stringify(written)}`);
   }
 });
+
+test('an archived workspace can be read but not changed from the CLI: WORKSPACE_ARCHIVED, as the API says', async () => {
+  const db = knex({ client: 'pg', connection: database.url });
+  const archive = (status: 'archived' | 'active') =>
+    db('core_workspaces')
+      .where({ slug: 'shop' })
+      .update({ status, archived_at: status === 'archived' ? db.fn.now() : null });
+  try {
+    await archive('archived');
+    const before = await rowsOf('shop');
+    const refusal =
+      'assay: Workspace "shop" is archived, so nothing in it can change: un-archive it first ' +
+      '(PATCH /api/v1/workspaces/shop with {"status":"active"}) [WORKSPACE_ARCHIVED]';
+    for (const args of [
+      ['apply', '-f', join(dir, 'project'), '--yes'],
+      ['run', 'orders', '--watch'],
+      ['ingest', 'drop', 'orders', '--to', 'bronze.orders', '--stream-config', '{"glob":"*.csv"}'],
+      ['connection', 'remove', 'drop'],
+      ['plugin', 'disable', 'connector-file'],
+    ]) {
+      const result = await cli([...args, '--workspace', 'shop']);
+      assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout.join('\n')}`);
+      assert.deepEqual(result.stderr, [refusal], args.join(' '));
+    }
+    assert.deepEqual(await rowsOf('shop'), before, 'nothing changed');
+    for (const args of [['pipeline', 'list'], ['runs', 'list'], ['connection', 'list'], ['export']]) {
+      const result = await cli([...args, '--workspace', 'shop']);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr.join('\n')}`);
+    }
+  } finally {
+    await archive('active');
+    await db.destroy();
+  }
+});

@@ -65,32 +65,36 @@ export async function applyCommand(args: string[]): Promise<number> {
     }
   };
   try {
-    return await withPlatform(configFor(values), { workspace: values.workspace }, async (platform) => {
-      const result = await platform.pipelines.apply({
-        workspace: values.workspace,
-        files,
-        prune: values.prune,
-        dryRun: values['dry-run'],
-        message: values.message,
-        author: cliAuthor(),
-        env: process.env,
-        confirm,
-      });
-      if (values.json) {
-        console.log(JSON.stringify(result));
+    return await withPlatform(
+      configFor(values),
+      { workspace: values.workspace, writes: values['dry-run'] !== true },
+      async (platform) => {
+        const result = await platform.pipelines.apply({
+          workspace: values.workspace,
+          files,
+          prune: values.prune,
+          dryRun: values['dry-run'],
+          message: values.message,
+          author: cliAuthor(),
+          env: process.env,
+          confirm,
+        });
+        if (values.json) {
+          console.log(JSON.stringify(result));
+          return 0;
+        }
+        show(result.plan);
+        const summary = planSummary(result.plan) || 'no documents';
+        if (result.applied) print(`Applied to workspace ${values.workspace}: ${summary}.`);
+        else if (values['dry-run']) print(`Dry run, nothing applied: ${summary}.`);
+        else if (result.plan.every((entry) => entry.action === 'unchanged')) print(`Nothing to change: ${summary}.`);
+        else {
+          print('Apply cancelled: nothing was written.');
+          return 1;
+        }
         return 0;
-      }
-      show(result.plan);
-      const summary = planSummary(result.plan) || 'no documents';
-      if (result.applied) print(`Applied to workspace ${values.workspace}: ${summary}.`);
-      else if (values['dry-run']) print(`Dry run, nothing applied: ${summary}.`);
-      else if (result.plan.every((entry) => entry.action === 'unchanged')) print(`Nothing to change: ${summary}.`);
-      else {
-        print('Apply cancelled: nothing was written.');
-        return 1;
-      }
-      return 0;
-    });
+      },
+    );
   } catch (error) {
     const code = reportDocumentProblems(error, (line) => console.error(line));
     if (code !== undefined) return code;

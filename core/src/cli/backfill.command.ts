@@ -28,7 +28,7 @@ export interface BackfillSession extends RunSession {
 /** Boots a {@link BackfillSession}; `works`: this process works queue jobs (`--watch`). */
 export type BackfillSessionStarter = (
   config: AssayConfig,
-  options: { works: boolean; workspace: string },
+  options: { works: boolean; workspace: string; writes?: boolean },
 ) => Promise<BackfillSession>;
 
 /** The run command's output and signals, and a question for the terminal (undefined without one). */
@@ -86,7 +86,11 @@ export async function backfillCommand(
   const workspace = values.workspace;
   const select = values.job === undefined ? undefined : { job: values.job, direction };
 
-  const session = await start(configFor(values), { works: values.watch && !values.preview, workspace });
+  const session = await start(configFor(values), {
+    works: values.watch && !values.preview,
+    workspace,
+    writes: !values.preview,
+  });
   try {
     const request: BackfillRequest = { workspace, pipeline, version, from, to, select };
     const preview = await session.preview(request);
@@ -165,7 +169,7 @@ function terminalQuestion(): BackfillCommandIo['ask'] {
  */
 export async function startBackfillSession(
   config: AssayConfig,
-  options: { works: boolean; workspace: string },
+  options: { works: boolean; workspace: string; writes?: boolean },
 ): Promise<BackfillSession> {
   const platform = await startPlatformSession(config, options);
   return {

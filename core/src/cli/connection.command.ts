@@ -29,7 +29,8 @@ export async function connectionCommand(args: string[]): Promise<number> {
     throw new InputError(`Usage: ${connectionUsage}`, { code: 'USAGE' });
   }
   const ws = values.workspace;
-  return withPlatform(configFor(values), { workspace: values.workspace }, async (platform) => {
+  const writes = action === 'add' || action === 'remove';
+  return withPlatform(configFor(values), { workspace: values.workspace, writes }, async (platform) => {
     const out = (value: unknown, text: () => string) => console.log(values.json ? JSON.stringify(value) : text());
     switch (action) {
       case 'list': {

@@ -33,7 +33,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const record = await withPlatform(configFor(values), { workspace: values.workspace }, (platform) =>
+    const record = await withPlatform(configFor(values), { workspace: values.workspace, writes: true }, (platform) =>
       platform.ingest.run({
         workspace: values.workspace,
         connection,

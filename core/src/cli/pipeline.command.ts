@@ -41,7 +41,7 @@ export async function pipelineCommand(args: string[]): Promise<number> {
   }
   const ws = values.workspace;
   const out = (value: unknown, text: () => string) => console.log(values.json ? JSON.stringify(value) : text());
-  return withPlatform(configFor(values), { workspace: values.workspace }, async (platform) => {
+  return withPlatform(configFor(values), { workspace: ws, writes: action === 'rollback' }, async (platform) => {
     const { store } = platform.pipelines;
     switch (action) {
       case 'list': {

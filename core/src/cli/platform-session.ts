@@ -14,6 +14,8 @@ export interface PlatformSessionOptions {
   readonly workspace?: string;
   /** This process works queue jobs too (`assay run --watch`); default false. */
   readonly works?: boolean;
+  /** The command changes the workspace: refused in an archived one (`WORKSPACE_ARCHIVED`); default false. */
+  readonly writes?: boolean;
 }
 
 /**
@@ -29,7 +31,10 @@ export async function startPlatformSession(config: AssayConfig, options: Platfor
     logger: cliLogger(config),
     ...(workspace === undefined
       ? {}
-      : { beforeWork: async (identity) => void (await requireWorkspace(identity.workspaces, workspace)) }),
+      : {
+          beforeWork: async (identity) =>
+            void (await requireWorkspace(identity.workspaces, workspace, { writes: options.writes === true })),
+        }),
   });
 }
 

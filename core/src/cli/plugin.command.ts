@@ -133,7 +133,7 @@ async function setWorkspaceEnablement(
   }
   const { db, close } = await context.openDatabase();
   try {
-    await requireWorkspace(new WorkspaceStore(db), workspace);
+    await requireWorkspace(new WorkspaceStore(db), workspace, { writes: true });
     await recordLoaded(db, [entry]);
     await setEnabled(db, id, workspace, enabled);
   } catch (error) {

@@ -27,7 +27,7 @@ export interface RunSession {
  */
 export type RunSessionStarter = (
   config: AssayConfig,
-  options: { works: boolean; workspace: string },
+  options: { works: boolean; workspace: string; writes?: boolean },
 ) => Promise<RunSession>;
 
 /** Where a command writes and which signals it hears. */
@@ -84,7 +84,7 @@ export async function runCommand(
       ? undefined
       : { job: values.job, direction: values.downstream ? 'downstream' : values.upstream ? 'upstream' : 'only' };
 
-  const session = await start(configFor(values), { works: values.watch, workspace: values.workspace });
+  const session = await start(configFor(values), { works: values.watch, workspace: values.workspace, writes: true });
   try {
     const run = await session.runs.startRun({
       workspace: values.workspace,
@@ -160,7 +160,7 @@ export function cliActor(): string {
  */
 export async function startRunSession(
   config: AssayConfig,
-  options: { works: boolean; workspace: string },
+  options: { works: boolean; workspace: string; writes?: boolean },
 ): Promise<RunSession> {
   const platform = await startPlatformSession(config, options);
   return { runs: platform.runs, close: () => platform.close() };

@@ -50,7 +50,11 @@ export async function runsCommand(
   }
   const ws = values.workspace;
   const print = (line: string) => io.out.write(`${line}\n`);
-  const session = await start(configFor(values), { works: action === 'resume' && values.watch, workspace: ws });
+  const session = await start(configFor(values), {
+    works: action === 'resume' && values.watch,
+    workspace: ws,
+    writes: action === 'resume' || action === 'cancel',
+  });
   try {
     const { runs } = session;
     switch (action) {
