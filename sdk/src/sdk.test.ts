@@ -124,3 +124,12 @@ describe('define helpers', () => {
     assert.throws(() => createServiceRef({ id: 'clock' }), /dotted lower-case/);
   });
 });
+
+test('SQL text helpers quote names, literals and relations, and embed statements safely', async () => {
+  const { quoteIdentifier, quoteLiteral, quoteRelation, subquery } = await import('./index.ts');
+  assert.equal(quoteIdentifier('odd "name"'), '"odd ""name"""');
+  assert.equal(quoteLiteral("it's"), "'it''s'");
+  assert.equal(quoteRelation('bronze.orders'), '"bronze"."orders"');
+  assert.equal(quoteRelation('changes.bronze__orders__added'), '"changes"."bronze__orders__added"');
+  assert.equal(subquery('SELECT 1 -- one;\n;; ', 'q'), '(\nSELECT 1 -- one;\n) AS q');
+});
