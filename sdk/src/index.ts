@@ -57,7 +57,7 @@ export type {
   QuarantineResult,
 } from './operator.ts';
 export { defineOperator } from './operator.ts';
-export { quoteIdentifier, quoteLiteral, quoteRelation, subquery } from './sql-text.ts';
+export { isSqlTypeName, quoteIdentifier, quoteLiteral, quoteRelation, subquery } from './sql-text.ts';
 export type { Plugin, PluginDefinition, PluginEnvironment, PluginMigration, PortalContribution } from './plugin.ts';
 export { definePlugin, isPlugin, PLUGIN_MARKER } from './plugin.ts';
 export type { JobFinished, RunFinished } from './run-events.ts';

@@ -35,3 +35,15 @@ export function subquery(sql: string, alias?: string): string {
     .trimEnd();
   return `(\n${statement}\n)${alias === undefined ? '' : ` AS ${alias}`}`;
 }
+
+// Words, an optional precision and scale, optional list brackets: BIGINT, DECIMAL(18,2), TIMESTAMP WITH TIME ZONE.
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_]*( [A-Za-z][A-Za-z0-9_]*)*( ?\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\d*\])*$/;
+
+/**
+ * Whether a DuckDB type name from config has a type's shape (`BIGINT`, `DECIMAL(18,2)`, `TIMESTAMP WITH TIME ZONE`,
+ * `VARCHAR[]`), so nothing else reaches a CAST; the engine then decides whether the type exists. STRUCT and MAP
+ * types are not accepted.
+ */
+export function isSqlTypeName(text: string): boolean {
+  return TYPE_NAME.test(text.trim());
+}
