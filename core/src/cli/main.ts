@@ -21,6 +21,7 @@ import { applyCommand, applyUsage } from './apply.command.ts';
 import { exportCommand, exportUsage } from './export.command.ts';
 import { pipelineCommand, pipelineUsage } from './pipeline.command.ts';
 import { workspaceCommand, workspaceUsage } from './workspace.command.ts';
+import { demoCommand, demoUsage } from './demo.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -45,6 +46,7 @@ Commands:
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   ${workspaceUsage.replace(/\n/g, '\n  ')}
+  ${demoUsage.replace(/\n/g, '\n  ')}
   assay version [--json]
 
 --workspace defaults to "default", the workspace a server creates with the first admin at its first start; a
@@ -83,6 +85,7 @@ async function versionCommand(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   worker: workerCommand,
+  demo: demoCommand,
   migrate: migrateCommand,
   plugin: pluginCommand,
   version: versionCommand,

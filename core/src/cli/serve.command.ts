@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { OperationalError } from '@assay/sdk';
-import { startPlatform } from '../platform/platform.ts';
+import { startPlatform, type Platform } from '../platform/platform.ts';
 import { COMMON_OPTIONS, configFor } from './cli-context.ts';
 import { runUntilSignal } from './run-until-signal.ts';
 import { serveWorkerMetrics } from './worker-metrics.ts';
@@ -34,6 +34,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     const address = await platform.listen();
     platform.logger.info({ address, docs: `${address}/api/docs` }, 'Assay is listening');
     if (platform.setupToken !== undefined) printSetupToken(address, platform.setupToken);
+    await offerDemo(platform);
   } catch (error) {
     await platform.close();
     throw listenError(error, config.host, config.port);
@@ -62,6 +63,17 @@ export async function workerCommand(args: string[]): Promise<number> {
   platform.logger.info({ address: `${endpoint.address}/metrics` }, 'worker metrics are served');
   // Closed after the platform, so a last scrape still counts the jobs the shutdown drained.
   return runUntilSignal(platform).finally(() => endpoint.close());
+}
+
+/** A server without any pipeline yet points at the retail demo, the quickest way to see Assay work. */
+async function offerDemo(platform: Platform): Promise<void> {
+  const any = await platform.db('core_pipelines').first('id');
+  if (any !== undefined) return;
+  platform.logger.info(
+    { hint: 'npx assay demo' },
+    'no pipelines yet: "npx assay demo" sets up a retail demo (sales drops and a product catalog) and runs it ' +
+      'from Bronze to Gold',
+  );
 }
 
 /**

@@ -29,6 +29,12 @@ const sqlJob = (config: Record<string, unknown>, output: string, inputs = ['bron
   output,
 });
 
+interface Refusal {
+  code?: string;
+  message?: string;
+  details?: Record<string, unknown>;
+}
+
 const code = (expected: string) => (error: { code?: string; message?: string }) => {
   assert.equal(error.code, expected, error.message);
   return true;
@@ -110,6 +116,61 @@ describe('sql operator: write modes (outputs compared as multisets)', () => {
     assert.deepEqual(await kit.layout('silver.by_city'), { partitionColumns: ['city'], files: 2 });
     assert.equal((await kit.rows('silver.by_city')).length, 2);
   });
+
+  test('overwrite_partitions replaces the partitions present in the result and leaves the others', async () => {
+    const output = 'silver.sales_by_region';
+    await kit.writeDataset(
+      'bronze.sales',
+      `SELECT * FROM (VALUES ('eu', 'a', 1), ('eu', 'b', 2), ('us', 'c', 3), ('apac', 'd', 4)) AS t(region, sku, qty)`,
+    );
+    const job = (sql: string, write: Record<string, unknown> = {}) =>
+      sqlJob({ sql, write: { mode: 'overwrite_partitions', ...write } }, output, ['bronze.sales']);
+    await kit.runJob(job('SELECT * FROM bronze.sales', { partitionBy: ['region'] }), { runSequence: 1 });
+    assert.deepEqual((await kit.layout(output)).partitionColumns, ['region']);
+    // A restatement of eu (one row fewer, one changed) and a new region: us and apac are left as they were.
+    const second = await kit.runJob(
+      job(`SELECT * FROM (VALUES ('eu', 'a', 10), ('latam', 'e', 5)) AS t(region, sku, qty)`),
+      { runSequence: 2 },
+    );
+    assert.equal(second.rowsWritten, 2);
+    assert.deepEqual(
+      sortedRows(await kit.rows(output)),
+      sortedRows([
+        { region: 'eu', sku: 'a', qty: 10 },
+        { region: 'us', sku: 'c', qty: 3 },
+        { region: 'apac', sku: 'd', qty: 4 },
+        { region: 'latam', sku: 'e', qty: 5 },
+      ]),
+    );
+    assert.equal(
+      sqlOperator.partitions?.unsupported?.({ sql: 'x', write: { mode: 'overwrite_partitions' } }),
+      undefined,
+    );
+  });
+
+  test('overwrite_partitions needs partitionBy to create the table, and a partitioned table (OUTPUT_WRITE_INVALID)', async () => {
+    await assert.rejects(
+      kit.runJob(sqlJob({ sql: CLEAN, write: { mode: 'overwrite_partitions' } }, 'silver.refused')),
+      (error: { code?: string; message?: string }) => {
+        assert.equal(error.code, 'OUTPUT_WRITE_INVALID');
+        assert.match(error.message!, /give partitionBy/);
+        return true;
+      },
+    );
+    assert.equal(await kit.version('silver.refused'), undefined);
+    await kit.runJob(sqlJob({ sql: CLEAN }, 'silver.unpartitioned'), { runSequence: 1 });
+    await assert.rejects(
+      kit.runJob(sqlJob({ sql: CLEAN, write: { mode: 'overwrite_partitions' } }, 'silver.unpartitioned'), {
+        runSequence: 2,
+      }),
+      (error: { code?: string; message?: string }) => {
+        assert.equal(error.code, 'OUTPUT_WRITE_INVALID');
+        assert.match(error.message!, /not partitioned/);
+        return true;
+      },
+    );
+    assert.equal(await kit.version('silver.unpartitioned'), 0);
+  });
 });
 
 describe('sql operator: refusals', () => {
@@ -130,17 +191,25 @@ describe('sql operator: refusals', () => {
     assert.equal(await kit.version('silver.refused'), undefined);
   });
 
-  test("SQL that does not parse or bind is SQL_INVALID with DuckDB's message", async () => {
+  test("SQL that does not parse or bind is SQL_INVALID with DuckDB's message, line and column", async () => {
     await assert.rejects(
       kit.runJob(sqlJob({ sql: 'SELECT nope FROM bronze.orders' }, 'silver.refused')),
-      (error: { code?: string; message?: string; details?: { path?: string } }) => {
+      (error: Refusal) => {
         assert.equal(error.code, 'SQL_INVALID');
         assert.match(error.message!, /Binder Error: Referenced column "nope" not found/);
-        assert.equal(error.details?.path, 'config.sql');
+        assert.match(error.message!, /^config\.sql is invalid: Binder Error: .* \(line 1, column 8\)\n\nLINE 1: /);
+        assert.deepEqual(error.details, { path: 'config.sql', line: 1, column: 8 });
         return true;
       },
     );
-    await assert.rejects(kit.runJob(sqlJob({ sql: 'SELEC 1' }, 'silver.refused')), code('SQL_INVALID'));
+    await assert.rejects(kit.runJob(sqlJob({ sql: 'SELEC 1' }, 'silver.refused')), (error: Refusal) => {
+      assert.equal(error.code, 'SQL_INVALID');
+      assert.equal(
+        error.message,
+        'config.sql is invalid: syntax error at or near "SELEC" (line 1, column 1)\n\nLINE 1: SELEC 1\n        ^',
+      );
+      return true;
+    });
     await assert.rejects(
       kit.runJob(
         sqlJob({ sql: CLEAN, write: { mode: 'merge', key: ['id'], deleteWhen: 'missing = 1' } }, 'silver.refused'),
@@ -152,6 +221,32 @@ describe('sql operator: refusals', () => {
       },
     );
     assert.equal(await kit.version('silver.refused'), undefined);
+  });
+
+  test('a syntax error further down names its line and column in the SQL as written (leading lines, non-ASCII)', async () => {
+    // The engine sees the statement trimmed; the spot is mapped back to the config's text.
+    const sql = "\n  SELECT id, city\n  FROM bronze.orders\n  WHERE city = 'é' AND AND amount > 1";
+    await assert.rejects(kit.runJob(sqlJob({ sql }, 'silver.refused')), (error: Refusal) => {
+      assert.equal(error.code, 'SQL_INVALID');
+      assert.equal(
+        error.message,
+        'config.sql is invalid: syntax error at or near "AND" (line 4, column 24)\n\n' +
+          "LINE 4:   WHERE city = 'é' AND AND amount > 1\n" +
+          `${' '.repeat('LINE 4: '.length + 23)}^`,
+      );
+      assert.deepEqual(error.details, { path: 'config.sql', line: 4, column: 24 });
+      return true;
+    });
+    const unbound = 'SELECT id,\n       cty\nFROM bronze.orders';
+    await assert.rejects(kit.runJob(sqlJob({ sql: unbound }, 'silver.refused')), (error: Refusal) => {
+      assert.equal(error.code, 'SQL_INVALID');
+      assert.match(
+        error.message!,
+        /^config\.sql is invalid: Binder Error: Referenced column "cty" .* \(line 2, column 8\)\n/,
+      );
+      assert.ok(error.message!.endsWith(`\n\nLINE 2:        cty\n${' '.repeat(15)}^`), error.message);
+      return true;
+    });
   });
 
   for (const [sql, expected] of [
@@ -263,6 +358,23 @@ describe('sql operator: partition runs (backfills)', () => {
       sqlOperator.partitions?.unsupported?.({ sql: 'x', write: { mode: 'merge', key: ['k'] } }) !== undefined,
       true,
     );
+  });
+
+  test('overwrite_partitions: a normal run replaces the days in its result, a partition run its partition', async () => {
+    await kit.writeDataset('bronze.events', EVENTS(", (DATE '2026-01-01', 'x'), (DATE '2026-01-02', 'y')"), {
+      mode: 'overwrite',
+    });
+    const lateDays = `SELECT day, count(*) AS n FROM bronze.events WHERE day >= DATE '2026-01-02' GROUP BY day`;
+    const before = await counts();
+    await kit.runJob(daily(lateDays, 'overwrite_partitions'), { runSequence: 5 });
+    assert.deepEqual(await counts(), { ...before, '2026-01-02': 2, '2026-01-03': 1 }, '01-01 left as it was');
+    await kit.writeDataset('bronze.events', EVENTS(), { mode: 'overwrite' });
+    const run = await kit.runJob(daily(undefined, 'overwrite_partitions'), {
+      runSequence: 6,
+      partition: day('2026-01-02'),
+    });
+    assert.equal(run.rowsWritten, 1);
+    assert.deepEqual(await counts(), { ...before, '2026-01-02': 1, '2026-01-03': 1 });
   });
 });
 

@@ -1,22 +1,33 @@
-import { AssayError, defineOperator, InputError, type OperatorContext, type OutputWriteRequest } from '@assay/sdk';
-import { SqlConfig, sqlUi, type SqlSettings } from './sql-config.ts';
+import { defineOperator, InputError, subquery } from '@assay/sdk';
+import { planContract } from './contract-plan.ts';
+import { mergeKeyChecks } from './merge-key-checks.ts';
+import { checkedSql, describeQuery } from './query-check.ts';
+import { checkedRows, plainRows } from './row-checks.ts';
+import { findRowProblems } from './row-problems.ts';
+import { SqlConfig, sqlUi } from './sql-config.ts';
+import { assertPartitionColumns, writeShape } from './write-request.ts';
 
 /**
- * `sql` v1: runs one SELECT over the job's inputs and writes its rows to the output — replacing the table, appending
- * to it, or merging into it by key. The SQL is checked (and its columns described) before anything runs; the write
- * goes through the job's output, so a retried attempt never writes twice.
+ * `sql` v1: runs one SELECT over the job's inputs (and the output as it stands, for incremental loads) and writes
+ * its rows to the output — replacing the table, appending, replacing the partitions the rows fall in, or merging
+ * by key. Before anything is written the SQL is checked and described, the rows are fitted to the contract if there
+ * is one, and rows breaking it (or a merge key) fail the run or go to quarantine; the write goes through the job's
+ * output, so a retried attempt never writes twice.
  */
 export const sqlOperator = defineOperator({
   type: 'sql',
   version: 1,
   title: 'SQL',
-  description: 'Transform the inputs with one SELECT and write the result: full refresh, append or merge',
+  description:
+    'Transform the inputs with one SELECT and write the result: full refresh, append, overwrite partitions or merge, ' +
+    'optionally against a column contract',
   category: 'silver',
   config: SqlConfig,
   ui: sqlUi,
   inputs: { min: 1 },
   output: 'table',
-  // In a backfill each run computes one partition: the query sees that partition's rows and replaces it.
+  // In a backfill each run computes one partition: the query sees that partition's rows and replaces it, which is
+  // what full_refresh, append and overwrite_partitions all amount to there.
   partitions: {
     unsupported: (config) =>
       config.write.mode === 'merge' ? 'a merge upserts by key, so it cannot replace one partition' : undefined,
@@ -28,74 +39,41 @@ export const sqlOperator = defineOperator({
         code: 'JOB_OUTPUT_MISSING',
       });
     }
-    const write = writeRequest(ctx, config);
-    await checked('sql', () => ctx.engine.describe(config.sql));
-    if (write.deleteWhen !== undefined) {
-      const probe = `SELECT coalesce((${write.deleteWhen}), false) AS deletes FROM (\n${statement(config.sql)}\n) AS assay_rows`;
-      await checked('write.deleteWhen', () => ctx.engine.describe(probe));
+    const shape = writeShape(ctx, config);
+    const first = output.version === undefined && config.initialSql !== undefined;
+    const field = first ? 'initialSql' : 'sql';
+    const sql = first ? config.initialSql! : config.sql;
+
+    const plan = await planContract(ctx, config.contract, field, await describeQuery(ctx, field, sql));
+    assertPartitionColumns(shape.partitionBy, plan.columns, field);
+    const checks = [
+      ...plan.checks,
+      ...(shape.keys === undefined ? [] : mergeKeyChecks(shape.keys, plan, config.write.onKeyProblem ?? 'fail', field)),
+    ];
+    const rows = checks.length === 0 ? undefined : checkedRows(sql, plan, checks);
+    const plain = plainRows(sql, plan, config.contract === undefined);
+    if (shape.deleteWhen !== undefined) {
+      const probe = `SELECT coalesce((${shape.deleteWhen}), false) AS deletes FROM ${subquery(plain, 'assay_rows')}`;
+      await checkedSql('write.deleteWhen', () => ctx.engine.describe(probe));
     }
+    const problems = rows === undefined ? undefined : await findRowProblems(ctx, sql, checks, rows);
+    // When every row passed, the write need not mark them again (a merge key's window costs a pass of its own).
+    const quarantine = (problems?.quarantined ?? 0) > 0 ? rows : undefined;
+
     ctx.log.info(
-      { dataset: output.dataset, mode: config.write.mode, partition: ctx.partition?.key },
+      { dataset: output.dataset, mode: config.write.mode, partition: ctx.partition?.key, field, problems },
       'writing the query result',
     );
-    const result = await output.write(write);
+    const result = await output.write({ ...shape, sql: quarantine?.write ?? plain });
+    // After the write, so a write the output refuses (schema, partitioning) leaves no quarantined rows of a failed
+    // run behind; a retry whose write had landed still quarantines, once, with the same run's txn.
+    const quarantined = quarantine === undefined ? undefined : await output.quarantine({ sql: quarantine.quarantine });
     return {
       rowsWritten: result.rowsWritten,
       rowsUpdated: result.rowsUpdated,
       rowsDeleted: result.rowsDeleted,
+      rowsQuarantined: quarantined?.rows ?? 0,
+      metrics: Object.fromEntries(Object.entries(problems?.byRule ?? {}).map(([rule, n]) => [`rows.${rule}`, n])),
     };
   },
 });
-
-function writeRequest(ctx: OperatorContext, config: SqlSettings): OutputWriteRequest {
-  const { mode, key, deleteWhen, partitionBy } = config.write;
-  const misplaced =
-    mode === 'merge' ? [] : (['key', 'deleteWhen'] as const).filter((f) => config.write[f] !== undefined);
-  if (misplaced.length > 0) {
-    throw configError(ctx, `config.write.${misplaced[0]!}`, `applies to mode merge only, not ${mode}`);
-  }
-  const partitioning = partitionBy === undefined ? {} : { partitionBy };
-  switch (mode) {
-    case 'full_refresh':
-      return { sql: config.sql, mode: 'overwrite', replaceSchema: true, ...partitioning };
-    case 'append':
-      return { sql: config.sql, mode: 'append', ...partitioning };
-    case 'merge':
-      if (key === undefined) throw configError(ctx, 'config.write.key', 'is required for mode merge');
-      return {
-        sql: config.sql,
-        mode: 'merge',
-        keys: key,
-        ...(deleteWhen === undefined ? {} : { deleteWhen }),
-        ...partitioning,
-      };
-  }
-}
-
-/** Runs a check of the SQL; DuckDB's parse and bind errors become `SQL_INVALID` with its message and the field. */
-async function checked(field: string, check: () => Promise<unknown>): Promise<void> {
-  try {
-    await check();
-  } catch (error) {
-    if (error instanceof AssayError && (error.code === 'SQL_ERROR' || error.code === 'SQL_INVALID')) {
-      const message = error.message.replace(/^SQL is invalid: /, '');
-      throw new InputError(`config.${field} is invalid: ${message}`, {
-        code: 'SQL_INVALID',
-        cause: error,
-        details: { ...error.details, path: `config.${field}` },
-      });
-    }
-    throw error;
-  }
-}
-
-function configError(ctx: OperatorContext, path: string, problem: string): InputError {
-  return new InputError(`Job "${ctx.run.jobId}": ${path} ${problem}`, {
-    code: 'JOB_CONFIG_INVALID',
-    details: { job: ctx.run.jobId, path },
-  });
-}
-
-function statement(sql: string): string {
-  return sql.trim().replace(/;+\s*$/, '');
-}
