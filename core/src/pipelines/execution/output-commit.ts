@@ -59,14 +59,14 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputWriteRes
     };
   };
 
-  if (commit.partition !== undefined) {
-    const { column, start, end } = commit.partition;
+  // Dynamic partition overwrite, or in a partition run the partition's days whatever the mode.
+  const overwritePartitions = async (dateRange?: { column: string; start: string; end: string }) => {
     const result = await table.overwritePartitions({
       staged: [...staged],
       columns,
       txn,
       ...(partitionColumns === undefined || partitionColumns.length === 0 ? {} : { partitionColumns }),
-      dateRange: { column, start, end },
+      ...(dateRange === undefined ? {} : { dateRange }),
       ...people,
     });
     return {
@@ -76,29 +76,19 @@ export async function commitOutput(commit: OutputCommit): Promise<OutputWriteRes
       rowsDeleted: 0,
       skipped: result.skipped,
     };
+  };
+
+  if (commit.partition !== undefined) {
+    const { column, start, end } = commit.partition;
+    return overwritePartitions({ column, start, end });
   }
   switch (write.mode) {
     case 'append':
     case 'overwrite':
       return append(write.mode, staged);
-    case 'overwrite_partitions': {
+    case 'overwrite_partitions':
       // No rows replace no partition; an empty append still records the txn (and creates the table).
-      if (staged.length === 0) return append('append', []);
-      const result = await table.overwritePartitions({
-        staged: [...staged],
-        columns,
-        txn,
-        ...(partitionColumns === undefined || partitionColumns.length === 0 ? {} : { partitionColumns }),
-        ...people,
-      });
-      return {
-        version: result.version,
-        rowsWritten: result.rowsAffected,
-        rowsUpdated: 0,
-        rowsDeleted: 0,
-        skipped: result.skipped,
-      };
-    }
+      return staged.length === 0 ? append('append', []) : overwritePartitions();
     case 'merge': {
       if (commit.existing === undefined) {
         // A merge needs a table to merge into: create it empty (partitioned as asked), then merge as usual, so a
