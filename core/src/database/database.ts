@@ -1,13 +1,34 @@
 import { OperationalError } from '@assay/sdk';
+import type { Logger } from '@assay/sdk';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 
-/** Creates the metadata database client. Nothing connects until the first query. */
+/**
+ * Creates the metadata database client. Nothing connects until the first query. knex's own warnings (a connection
+ * it could not get, say, while the server restarts) go to `logger` instead of the console when one is given.
+ */
 export function createDatabase(
   connectionString: string,
   pool: { min: number; max: number } = { min: 0, max: 10 },
+  logger?: Pick<Logger, 'warn' | 'error' | 'debug'>,
 ): Knex {
-  return knex({ client: 'pg', connection: connectionString, pool, acquireConnectionTimeout: 10_000 });
+  return knex({
+    client: 'pg',
+    connection: connectionString,
+    pool,
+    acquireConnectionTimeout: 10_000,
+    ...(logger === undefined
+      ? {}
+      : {
+          log: {
+            warn: (message: unknown) => logger.warn({ component: 'knex' }, String(message)),
+            error: (message: unknown) => logger.error({ component: 'knex' }, String(message)),
+            debug: (message: unknown) => logger.debug({ component: 'knex' }, String(message)),
+            deprecate: (method: string, alternative: string) =>
+              logger.warn({ component: 'knex' }, `${method} is deprecated: use ${alternative}`),
+          },
+        }),
+  });
 }
 
 /**

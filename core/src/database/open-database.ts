@@ -23,7 +23,7 @@ export async function openDatabase(config: AssayConfig, logger: Logger): Promise
   try {
     const url = config.databaseUrl ?? (await embeddedAppDatabase(embedded!));
     await assertDatabaseReachable(url);
-    const db = createDatabase(url);
+    const db = createDatabase(url, undefined, logger);
     return {
       db,
       url,

@@ -244,8 +244,8 @@ export async function startRunsKit(options: RunsKitOptions = {}): Promise<RunsKi
       ? await createTestDatabase()
       : { url: options.databaseUrl, drop: () => Promise.resolve() };
   const home = await mkdtemp(join(tmpdir(), 'assay-runs-'));
-  const db = createDatabase(database.url, { min: 0, max: 6 });
   const logger = testLogger();
+  const db = createDatabase(database.url, { min: 0, max: 6 }, logger);
   const processes: RunsProcess[] = [];
   const recorder = new ExecutionRecorder();
   const workspace = options.workspace ?? 'runs';
@@ -308,7 +308,7 @@ export async function startRunsProcess(
 ): Promise<RunsProcess> {
   const { databaseUrl, home, recorder, logger } = where;
   const config = loadConfig({ env: {}, cwd: home, overrides: { home, databaseUrl } });
-  const processDb = createDatabase(databaseUrl, { min: 0, max: 6 });
+  const processDb = createDatabase(databaseUrl, { min: 0, max: 6 }, logger);
   const queue = createQueueService({
     connectionString: databaseUrl,
     logger,
