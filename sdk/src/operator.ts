@@ -100,6 +100,12 @@ export interface OutputWriteRequest {
   readonly partitionBy?: readonly string[];
   /** Overwrite: take the rows' schema even where it changes column types or drops columns. */
   readonly replaceSchema?: boolean;
+  /**
+   * When the rows turn out empty and the table exists, commit nothing (no new version): for a merge or append
+   * that found nothing to change. The result then has the table's version and `rowsWritten: 0`; a state set
+   * before the write is saved when the job succeeds.
+   */
+  readonly skipWhenEmpty?: boolean;
 }
 
 /** What a write did. */

@@ -164,6 +164,23 @@ describe('job executor: inputs, output and exactly-once writes', () => {
     await assert.rejects(kit.runJob(job(true)), code('ENGINE_CHANGES_TOO_LATE'));
   });
 
+  test('skipWhenEmpty: a write that finds no rows commits nothing, and the state set before it is still saved', async () => {
+    const job = {
+      operator: probe(async (ctx) => {
+        ctx.setState({ seen: ctx.run.runId });
+        const sql = ctx.output!.version === undefined ? 'SELECT 1 AS id' : 'SELECT 1 AS id WHERE false';
+        await ctx.output!.write({ sql, mode: 'append', skipWhenEmpty: true });
+      }),
+      output: 'silver.quiet',
+    };
+    await kit.runJob(job, { runSequence: 1 });
+    const quiet = await kit.runJob(job, { runSequence: 2, runId: 'second' });
+    assert.equal(quiet.rowsWritten, 0);
+    assert.equal(quiet.deltaVersion, 0, 'no new version');
+    const state = await kit.db('core_job_state').where({ pipeline_id: kit.pipeline.id, job_id: 'job' }).first();
+    assert.deepEqual(state?.state, { seen: 'second' });
+  });
+
   test('a commit to an input while the job runs is not seen: the input stays at its pinned version', async () => {
     await kit.writeDataset('bronze.moving', 'SELECT 1 AS id');
     const seen: unknown[] = [];

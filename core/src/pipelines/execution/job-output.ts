@@ -104,8 +104,11 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
         ? [`coalesce((${request.deleteWhen}), false) AS ${quote(DELETE_FLAG)}`]
         : [];
     const copy = await session.copyToParquet(stagingSql(sql, plan, flag), 'output.parquet', { partitionBy });
-    const staged = copy.rows === 0 ? [] : await stagedFilesIn(copy.path, partitionBy);
     throwIfCancelled(options.signal, where);
+    if (copy.rows === 0 && request.skipWhenEmpty === true && latest !== undefined) {
+      return { version: latest.version, rowsWritten: 0, rowsUpdated: 0, rowsDeleted: 0, skipped: false };
+    }
+    const staged = copy.rows === 0 ? [] : await stagedFilesIn(copy.path, partitionBy);
     if (closed) throw closedError(where);
     await state.beforeCommit();
     const committed = await commitOutput({
