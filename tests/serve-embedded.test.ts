@@ -18,6 +18,8 @@ describe('assay serve with embedded defaults', () => {
       assert.ok(existsSync(join(home, 'lake')), 'lake directory under ASSAY_HOME/lake');
 
       assert.deepEqual(await (await fetch(`${address}/healthz`)).json(), { status: 'ok' });
+      // A server without pipelines points at the retail demo.
+      await first.waitForLog((line) => line.hint === 'npx assay demo', 10_000);
       const ready = await fetch(`${address}/readyz`);
       assert.equal(ready.status, 200);
       const readyBody = (await ready.json()) as { checks: Record<string, { ok: boolean }> };

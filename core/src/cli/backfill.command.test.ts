@@ -115,7 +115,7 @@ function runOf(status: RunWithJobs['status'], jobs: JobRunRecord[]): RunWithJobs
  */
 function fakeSession(shown: BackfillPreview, failDay?: string) {
   const started: BackfillRequest[] = [];
-  const starts: Array<{ works: boolean; workspace: string }> = [];
+  const starts: Array<{ works: boolean; workspace: string; writes?: boolean }> = [];
   const final = [
     ...DAYS.map((day, i) => jobRun('daily', day, day === failDay ? 'failed' : 'succeeded', i)),
     jobRun('totals', null, failDay === undefined ? 'succeeded' : 'upstream_failed', 32),
@@ -188,7 +188,11 @@ describe('assay backfill', () => {
       'Total: 31 partition job run(s), 32 job run(s) in all; inputs not written yet are not in the estimates',
     ]);
     assert.deepEqual(session.started, [], 'a preview starts nothing');
-    assert.deepEqual(session.starts, [{ works: false, workspace: 'ws' }], 'and works no jobs');
+    assert.deepEqual(
+      session.starts,
+      [{ works: false, workspace: 'ws', writes: false }],
+      'works no jobs, writes nothing',
+    );
 
     const json = capture();
     assert.equal(await backfillCommand([...ARGS, '--preview', '--json'], session.starter, json.io), 0);
@@ -238,7 +242,7 @@ describe('assay backfill', () => {
     const session = fakeSession(preview(), '2026-01-05');
     const out = capture();
     assert.equal(await backfillCommand([...ARGS, '--yes', '--watch'], session.starter, out.io), 1);
-    assert.deepEqual(session.starts, [{ works: true, workspace: 'ws' }]);
+    assert.deepEqual(session.starts, [{ works: true, workspace: 'ws', writes: true }]);
     const daily = out
       .text()
       .split('\n')

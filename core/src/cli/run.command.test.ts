@@ -7,7 +7,7 @@ import { runCommand, type RunCommandIo, type RunSessionStarter } from './run.com
 import { runsCommand } from './runs.command.ts';
 
 let kit: RunsKit;
-const starts: Array<{ works: boolean; workspace: string }> = [];
+const starts: Array<{ works: boolean; workspace: string; writes?: boolean }> = [];
 // The kit's process works jobs, as `assay run --watch` does in its own process.
 const starter: RunSessionStarter = async (_config, options) => {
   starts.push(options);
@@ -46,7 +46,11 @@ describe('assay run and assay runs', () => {
     const out = capture();
     const code = await runCommand(['sales', '--workspace', 'cli', '--watch'], starter, out.io);
     assert.equal(code, 0, out.text());
-    assert.deepEqual(starts.at(-1), { works: true, workspace: 'cli' }, '--watch works jobs in this process');
+    assert.deepEqual(
+      starts.at(-1),
+      { works: true, workspace: 'cli', writes: true },
+      '--watch works jobs in this process',
+    );
     assert.match(out.text(), /^run \S+ \(sales v1, #1\) queued$/m);
     assert.match(out.text(), /^load: running$/m);
     assert.match(out.text(), /^load: succeeded in \d+\.\d s: 1 row\(s\) written$/m);
@@ -89,7 +93,11 @@ describe('assay run and assay runs', () => {
   test('without --watch, run only starts the run; --json prints it', async () => {
     const out = capture();
     assert.equal(await runCommand(['sales', '--workspace', 'cli', '--job', 'clean', '--json'], starter, out.io), 0);
-    assert.deepEqual(starts.at(-1), { works: false, workspace: 'cli' }, 'nothing is worked in this process');
+    assert.deepEqual(
+      starts.at(-1),
+      { works: false, workspace: 'cli', writes: true },
+      'nothing is worked in this process',
+    );
     const run = JSON.parse(out.text());
     assert.deepEqual(run.selection, { job: 'clean', direction: 'only' });
     assert.match(run.actor, /^cli:/);
@@ -120,7 +128,7 @@ describe('assay run and assay runs', () => {
 
     const resumed = capture();
     assert.equal(await runsCommand(['resume', failed.id, '--workspace', 'cli', '--watch'], starter, resumed.io), 1);
-    assert.deepEqual(starts.at(-1), { works: true, workspace: 'cli' });
+    assert.deepEqual(starts.at(-1), { works: true, workspace: 'cli', writes: true });
     assert.match(resumed.text(), /^run \S+ of broken v1 failed/m);
     assert.match(resumed.errors(), /^oops: BAD_ROW: /m);
 

@@ -34,12 +34,14 @@ export async function serveCommand(args: string[]): Promise<number> {
     const address = await platform.listen();
     platform.logger.info({ address, docs: `${address}/api/docs` }, 'Assay is listening');
     if (platform.setupToken !== undefined) printSetupToken(address, platform.setupToken);
-    await offerDemo(platform);
   } catch (error) {
     await platform.close();
     throw listenError(error, config.host, config.port);
   }
-  return runUntilSignal(platform);
+  // Signals are handled from here on; the hint comes after, so a quick Ctrl-C still shuts down gracefully.
+  const running = runUntilSignal(platform);
+  offerDemo(platform).catch((error: unknown) => platform.logger.debug({ err: error }, 'no demo hint'));
+  return running;
 }
 
 /** `assay worker`: boots the platform without HTTP and works jobs until a signal. */
