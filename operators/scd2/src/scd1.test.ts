@@ -52,9 +52,10 @@ describe('scd1 mode: one row per key, changed in place', () => {
     assert.equal(after!.sk, before!.sk);
     assert.notEqual(after!._hash, before!._hash);
     // A row older than the stored one changes nothing; the same batch again neither.
+    const version = await kit.version(out);
     const late = await load(out, [row(1, 'kyiv', '2026-01-04')], scd1());
     assert.equal(late.rowsWritten, 0);
-    const version = await kit.version(out);
+    assert.equal(await kit.version(out), version, 'no new Delta version');
     const again = await load(out, [row(1, 'lima', '2026-01-05'), row(3, 'pune', '2026-01-02')], scd1());
     assert.equal(again.metrics.changes, 0);
     assert.equal(await kit.version(out), version, 'no new Delta version');
@@ -85,8 +86,10 @@ describe('scd1 mode: one row per key, changed in place', () => {
       { id: 1, city: 'oslo', is_deleted: true },
       { id: 2, city: 'rome', is_deleted: false },
     ]);
+    const flagged = await kit.version(out);
     const same = await load(out, [row(1, null, '2026-01-03', 'd')], scd1('new_record'));
     assert.equal(same.rowsWritten, 0, 'deleting a deleted key changes nothing');
+    assert.equal(await kit.version(out), flagged, 'no new Delta version');
     await load(out, [row(1, 'oslo', '2026-01-04')], scd1('new_record'));
     await assertRows(kit, out, [
       { id: 1, city: 'oslo', is_deleted: false },
@@ -105,8 +108,10 @@ describe('scd1 mode: one row per key, changed in place', () => {
   test('ignore skips flagged rows and keeps keys a snapshot lacks', async () => {
     const out = 'silver.current_kept';
     await load(out, [row(1, 'oslo', '2026-01-01'), row(2, 'rome', '2026-01-01')], scd1());
+    const kept = await kit.version(out);
     const skipped = await load(out, [row(1, null, '2026-01-02', 'd')], { ...scd1(), input: 'snapshot' });
     assert.equal(skipped.rowsWritten, 0);
+    assert.equal(await kit.version(out), kept, 'no new Delta version');
     await assertRows(kit, out, [
       { id: 1, city: 'oslo' },
       { id: 2, city: 'rome' },

@@ -39,6 +39,7 @@ describe('scd2: deletes flagged in a change input', () => {
     // Deleting it again, or deleting a key never seen, changes nothing.
     const twice = await load(out, [row(1, null, '2026-01-06', 'd'), row(9, null, '2026-01-06', 'd')], settings);
     assert.equal(twice.metrics.changes, 0);
+    assert.equal(await kit.version(out), deleted.deltaVersion, 'no new Delta version');
     const back = await load(out, [row(1, 'lima', '2026-01-09', 'c')], settings);
     assert.deepEqual([back.rowsWritten, back.rowsUpdated], [1, 0]);
     const history = [
@@ -80,6 +81,7 @@ describe('scd2: deletes flagged in a change input', () => {
     );
     const again = await load(out, [row(1, null, '2026-01-09', 'd')], settings);
     assert.equal(again.metrics.changes, 0);
+    assert.equal(await kit.version(out), deleted.deltaVersion, 'no new Delta version');
   });
 
   test('a delete and a change at the same time: the delete wins the tie', async () => {
@@ -92,13 +94,14 @@ describe('scd2: deletes flagged in a change input', () => {
 
   test('ignore skips flagged rows', async () => {
     const out = 'silver.ignored';
-    await load(out, [row(1, 'oslo', '2026-01-01', 'c')], config('ignore'));
+    const first = await load(out, [row(1, 'oslo', '2026-01-01', 'c')], config('ignore'));
     const skipped = await load(
       out,
       [row(1, null, '2026-01-05', 'd'), row(2, 'rome', '2026-01-05', 'd')],
       config('ignore'),
     );
     assert.equal(skipped.rowsWritten, 0);
+    assert.equal(await kit.version(out), first.deltaVersion, 'no new Delta version');
     await assertRows(kit, out, [version(1, 'oslo', '2026-01-01', null)]);
   });
 });
@@ -127,13 +130,16 @@ describe('scd2: snapshots', () => {
     assert.deepEqual(key2.map((r) => r.is_current).sort(), [false, true]);
     const again = await snapshot(out, [`(1, 'oslo')`, `(2, 'rome')`], 'invalidate');
     assert.equal(again.result.metrics.changes, 0, 'the same snapshot again changes nothing');
+    assert.equal(await kit.version(out), back.result.deltaVersion, 'no new Delta version');
   });
 
   test('with deletes ignored, keys missing from a snapshot stay current', async () => {
     const out = 'silver.kept';
     await snapshot(out, [`(1, 'oslo')`, `(2, 'rome')`], 'ignore');
+    const kept = await kit.version(out);
     const missing = await snapshot(out, [`(1, 'oslo')`], 'ignore');
     assert.equal(missing.result.rowsWritten, 0);
+    assert.equal(await kit.version(out), kept, 'no new Delta version');
     assert.equal((await kit.rows(out)).filter((r) => r.is_current === true).length, 2);
   });
 

@@ -120,8 +120,12 @@ describe('scd2: versions from changes', () => {
     const redelivered = await load(out, batch);
     assert.equal(redelivered.metrics.changes, 0);
     assert.equal(redelivered.rowsWritten, 0);
+    assert.equal(redelivered.deltaVersion, first.deltaVersion);
     assert.equal(await kit.version(out), first.deltaVersion, 'no new Delta version');
     assert.deepEqual(sortedRows(await kit.rows(out)), sortedRows(before));
+    // The run that wrote nothing saved its state: the same input version again returns at once.
+    const after = await kit.runJob(scd2Job(BY_DATE, out), { runSequence: ++sequence });
+    assert.equal(after.metrics.unchangedInput, 1);
     const retry = await kit.runJob(scd2Job(BY_DATE, out), { runSequence: sequence, attempt: 2 });
     assert.equal(retry.rowsWritten, 0);
     assert.equal(await kit.version(out), first.deltaVersion);
@@ -238,8 +242,10 @@ describe('scd2: effective time, names and layout', () => {
     assert.ok(!('op' in (await kit.rows(out))[0]!), 'excluded columns are not written');
     // Only the ignored name, the audit column and the excluded op differ: no new version, the first values stay.
     await write([`(1, 'oslo', 'Anne', 'load-2', 'u', DATE '2026-01-02')`]);
+    const kept = await kit.version(out);
     const ignored = await kit.runJob(scd2Job(config, out, 'bronze.wide'), { runSequence: ++sequence });
     assert.equal(ignored.rowsWritten, 0);
+    assert.equal(await kit.version(out), kept, 'no new Delta version');
     await write([`(1, 'lima', 'Anna', 'load-3', 'u', DATE '2026-01-03')`]);
     await kit.runJob(scd2Job(config, out, 'bronze.wide'), { runSequence: ++sequence });
     await assertRows(kit, out, [
@@ -250,8 +256,10 @@ describe('scd2: effective time, names and layout', () => {
     const listed = { ...BY_DATE, excludeColumns: ['op'], changeColumns: ['name'] };
     await kit.runJob(scd2Job(listed, 'silver.listed', 'bronze.wide'), { runSequence: ++sequence });
     await write([`(1, 'rome', 'Anna', 'load-4', 'u', DATE '2026-01-04')`]);
+    const listedVersion = await kit.version('silver.listed');
     const unlisted = await kit.runJob(scd2Job(listed, 'silver.listed', 'bronze.wide'), { runSequence: ++sequence });
     assert.equal(unlisted.rowsWritten, 0, 'a change of an unlisted column is no new version');
+    assert.equal(await kit.version('silver.listed'), listedVersion);
   });
 
   test('history loaded again with other audit values stays as it is (the stored versions win ties of equal state)', async () => {
@@ -261,10 +269,11 @@ describe('scd2: effective time, names and layout', () => {
       await kit.writeDataset('bronze.reloaded', fixture(columns, rows), { mode: 'overwrite' });
       return kit.runJob(scd2Job(BY_DATE, 'silver.reloaded', 'bronze.reloaded'), { runSequence: ++sequence });
     };
-    await load('load-1');
+    const loaded = await load('load-1');
     // The row of the 1st is older than the current version, so the key is rebuilt: its events match the history.
     const again = await load('load-2');
     assert.equal(again.metrics.changes, 0);
+    assert.equal(await kit.version('silver.reloaded'), loaded.deltaVersion, 'no new Delta version');
     await assertRows(kit, 'silver.reloaded', [
       { ...version(1, 'oslo', '2026-01-01', '2026-01-03'), _load_id: 'load-1' },
       { ...version(1, 'lima', '2026-01-03', null), _load_id: 'load-1' },
@@ -345,6 +354,11 @@ describe('scd2: a change input that grows', () => {
     );
     const whole = await kit.runJob(job, { runSequence: ++sequence });
     assert.deepEqual([whole.metrics.incremental, whole.metrics.changes], [0, 0]);
+    assert.equal(await kit.version(out), second.deltaVersion, 'no new Delta version');
     await assertRows(kit, out, expected);
+    // That run committed nothing but saved its state, with the output's version: the next append is incremental.
+    await kit.writeDataset(input, fixture(COLUMNS, [row(2, 'kyiv', '2026-01-04')]));
+    const next = await kit.runJob(job, { runSequence: ++sequence });
+    assert.deepEqual([next.metrics.incremental, next.rowsRead, next.metrics.changes], [1, 1, 2]);
   });
 });

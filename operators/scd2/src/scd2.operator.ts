@@ -69,30 +69,17 @@ export const scd2Operator = defineOperator({
       output: outputVersion,
       restatedFrom: restate ? config.restateFrom : previous?.restatedFrom,
     });
-    if (output.version === undefined) {
-      // The first run writes whatever the input holds (nothing creates the table empty): no need to count first.
-      ctx.setState(state(undefined));
-      const created = await output.write(writeRequest(plan, config, true));
-      ctx.setState(state(created.version));
-      return { ...read, rowsQuarantined: quarantined, metrics: base };
-    }
-    const hash = q(plan.names.hash);
-    const [counts] = await ctx.engine.query(
-      `SELECT count(*)::INTEGER AS changes, count(*) FILTER (WHERE ${hash} IS NULL)::INTEGER AS removed ` +
-        `FROM (\n${changeSetSql(plan)}\n) AS change_set`,
-    );
-    const changes = Number(counts?.changes ?? 0);
-    const metrics = { ...base, changes, rowsRemoved: Number(counts?.removed ?? 0) };
-    if (changes === 0) {
-      ctx.log.info({ dataset: output.dataset }, 'the input changes nothing: no write');
-      ctx.setState(state(output.version));
-      return { ...read, rowsWritten: 0, rowsQuarantined: quarantined, metrics };
-    }
     // Committed with the write (so a restatement is recorded with its data); replaced by the final one after it.
     ctx.setState(state(undefined));
-    ctx.log.info({ dataset: output.dataset, mode: plan.mode, ...metrics }, 'merging the change set');
-    const written = await output.write(writeRequest(plan, config, false));
+    // One pass: the change set is computed once, by the write. An empty one commits nothing (skipWhenEmpty), so a
+    // run that changes nothing leaves the table at its version; the counts come from what the merge did.
+    const written = await output.write(writeRequest(plan, config, output.version === undefined));
     ctx.setState(state(written.version));
+    const metrics = { ...base, changes: written.rowsWritten + written.rowsDeleted, rowsRemoved: written.rowsDeleted };
+    const logged = { dataset: output.dataset, mode: plan.mode, version: written.version, ...metrics };
+    if (written.skipped) ctx.log.info(logged, 'an earlier attempt of this run merged the change set already');
+    else if (metrics.changes === 0) ctx.log.info(logged, 'the input changes nothing: no new version');
+    else ctx.log.info(logged, 'merged the change set');
     return { ...read, rowsQuarantined: quarantined, metrics };
   },
 });
@@ -112,6 +99,8 @@ function writeRequest(plan: Scd2Plan, config: Scd2Settings, creates: boolean): O
     keys: plan.mode === 'scd2' ? [...keys, n.validFrom] : keys,
     // Rows of the change set that remove a stored row carry only its key (and valid_from), with a NULL hash.
     deleteWhen: `${q(n.hash)} IS NULL`,
+    // A change set that turns out empty writes no version (the first run creates the table whatever it holds).
+    skipWhenEmpty: true,
     ...(partitioned ? { partitionBy: [n.isCurrent] } : {}),
   };
 }
