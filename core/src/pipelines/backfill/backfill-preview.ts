@@ -76,7 +76,7 @@ export async function previewBackfill(options: {
       const read =
         column === undefined
           ? scaled(filesSize(snapshot.files), tasks.length)
-          : sum(partitioned.map((task) => filesSize(narrowInput(snapshot, column, task.partition!).snapshot.files)));
+          : filesSize(partitioned.flatMap((task) => narrowInput(snapshot, column, task.partition!).snapshot.files));
       estimate.rows = estimate.rows === undefined || read.rows === undefined ? undefined : estimate.rows + read.rows;
       estimate.bytes += read.bytes;
     }
@@ -103,16 +103,6 @@ export async function previewBackfill(options: {
     confirmAbove: options.confirmAbove,
     needsConfirmation: plan.partitions > options.confirmAbove,
   };
-}
-
-function sum(sizes: ReadonlyArray<{ rows: number | undefined; bytes: number }>) {
-  let rows: number | undefined = 0;
-  let bytes = 0;
-  for (const size of sizes) {
-    rows = rows === undefined || size.rows === undefined ? undefined : rows + size.rows;
-    bytes += size.bytes;
-  }
-  return { rows, bytes };
 }
 
 function scaled(size: { rows: number | undefined; bytes: number }, times: number) {
