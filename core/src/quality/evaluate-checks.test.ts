@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { defineCheck, Type } from '@assay/sdk';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { openSession, type EngineSession } from '../engine/engine-session.ts';
+import { evaluateChecks, type CheckToRun } from './evaluate-checks.ts';
+
+const notNull = defineCheck({
+  type: 'not-null',
+  version: 1,
+  title: 'Not null',
+  config: Type.Object({ column: Type.String() }),
+  compile: (ctx, config) => ({ kind: 'row', predicate: `${ctx.quote(config.column)} IS NOT NULL` }),
+});
+const range = defineCheck({
+  type: 'range',
+  version: 1,
+  title: 'Range',
+  config: Type.Object({ column: Type.String(), min: Type.Number(), max: Type.Number() }),
+  compile: (ctx, config) => ({
+    kind: 'row',
+    predicate: `${ctx.quote(config.column)} BETWEEN ${config.min} AND ${config.max}`,
+  }),
+});
+const rowCount = defineCheck({
+  type: 'row-count',
+  version: 1,
+  title: 'Row count',
+  config: Type.Object({ min: Type.Number() }),
+  compile: (_ctx, config) => ({ kind: 'aggregate', expression: 'count(*)', min: config.min }),
+});
+
+let dir: string;
+let session: EngineSession;
+let empty: EngineSession;
+let statements: string[];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'assay-checks-'));
+  const file = join(dir, 'orders.parquet');
+  const none = join(dir, 'none.parquet');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run(`COPY (SELECT * FROM (VALUES (1, 'oslo', 10), (2, NULL, 250), (3, 'rome', NULL), (4, 'lima', 40),
+    (5, NULL, 50)) AS t(id, city, amount)) TO '${file}' (FORMAT parquet)`);
+  await connection.run(`COPY (SELECT 1 AS id, 'x' AS city, 1 AS amount WHERE false) TO '${none}' (FORMAT parquet)`);
+  connection.closeSync();
+  instance.closeSync();
+  const open = (path: string, name: string) =>
+    openSession({
+      views: [{ name: 'silver.orders', source: `SELECT * FROM read_parquet('${path}')`, files: [path] }],
+      memoryLimit: '256MB',
+      threads: 1,
+      scratchDirectory: join(dir, name),
+    });
+  const real = await open(file, 'full');
+  statements = [];
+  session = {
+    ...real,
+    stream: (sql: string) => {
+      statements.push(sql);
+      return real.stream(sql);
+    },
+    close: () => real.close(),
+  };
+  empty = await open(none, 'empty');
+});
+after(async () => {
+  await session?.close();
+  await empty?.close();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+const RELATION = '"silver"."orders"';
+const check = (id: string, definition: CheckToRun['definition'], config: Record<string, unknown>, extra = {}) => ({
+  id,
+  definition,
+  config,
+  ...extra,
+});
+
+describe('check evaluation', () => {
+  test('row checks count checked and failing rows in one pass; NULLs are not_null’s to judge; samples are bounded', async () => {
+    statements.length = 0;
+    const results = await evaluateChecks(
+      session,
+      RELATION,
+      [
+        check('city', notNull, { column: 'city' }),
+        check('amount', range, { column: 'amount', min: 0, max: 100 }),
+        check('id', notNull, { column: 'id' }),
+      ],
+      { sampleSize: 1 },
+    );
+    assert.deepEqual(
+      results.map((r) => [r.id, r.passed, r.checked, r.failing, r.failingPercent]),
+      [
+        ['city', false, 5, 2, 40],
+        ['amount', false, 5, 1, 20],
+        ['id', true, 5, 0, 0],
+      ],
+    );
+    assert.deepEqual(results[1]!.sample, [{ id: 2, city: null, amount: 250 }], 'the NULL amount passes the range');
+    assert.equal(results[0]!.sample.length, 1, 'bounded by sampleSize');
+    // One counting scan for all row checks, then one bounded sample per failing check.
+    assert.equal(statements.filter((sql) => sql.includes('count(*) FILTER')).length, 1);
+    assert.equal(statements.length, 3);
+  });
+
+  test('where narrows the rows checked; mostly lets a share of them fail', async () => {
+    const [narrowed, lenient, strict] = await evaluateChecks(session, RELATION, [
+      check('oslo', notNull, { column: 'city' }, { where: 'id <= 1' }),
+      check('lenient', notNull, { column: 'city' }, { mostly: 0.6 }),
+      check('strict', notNull, { column: 'city' }, { mostly: 0.61 }),
+    ]);
+    assert.deepEqual([narrowed!.checked, narrowed!.failing, narrowed!.passed], [1, 0, true]);
+    assert.deepEqual([lenient!.failing, lenient!.passed], [2, true], '2 of 5 may fail at mostly 0.6');
+    assert.equal(strict!.passed, false);
+  });
+
+  test('aggregate checks: the observed value against the bounds, also with where and on an empty table', async () => {
+    const [all, some] = await evaluateChecks(session, RELATION, [
+      check('rows', rowCount, { min: 5 }),
+      check('rows_with_city', rowCount, { min: 4 }, { where: 'city IS NOT NULL' }),
+    ]);
+    assert.deepEqual([all!.observed, all!.passed], [5, true]);
+    assert.deepEqual([some!.observed, some!.passed, some!.failing], [3, false, 1]);
+    const [rows, city] = await evaluateChecks(empty, RELATION, [
+      check('rows', rowCount, { min: 1 }),
+      check('city', notNull, { column: 'city' }),
+    ]);
+    assert.deepEqual([rows!.observed, rows!.passed], [0, false]);
+    assert.deepEqual([city!.checked, city!.failing, city!.failingPercent, city!.passed], [0, 0, 0, true]);
+  });
+
+  test('a mostly outside 0..1 and duplicate ids are refused before anything runs', async () => {
+    for (const checks of [
+      [check('a', notNull, { column: 'city' }, { mostly: 1.5 })],
+      [check('a', notNull, { column: 'city' }), check('a', notNull, { column: 'id' })],
+    ]) {
+      await assert.rejects(evaluateChecks(session, RELATION, checks), (error: { code?: string }) => {
+        assert.equal(error.code, 'CHECK_CONFIG_INVALID');
+        return true;
+      });
+    }
+  });
+});
