@@ -1,3 +1,4 @@
+import type { CheckDefinition } from './check.ts';
 import type { Knex } from 'knex';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ConnectorContext, ConnectorDefinition, ConnectorState, DiscoveredColumn, ReadItem } from './connector.ts';
@@ -227,4 +228,42 @@ export function sortedRows(rows: readonly Record<string, unknown>[]): Record<str
   const canonical = (row: Record<string, unknown>) =>
     JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
   return [...rows].sort((a, b) => (canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0));
+}
+
+/** A check of a check-type test: the definition, its config, and the job-level `where` and `mostly`. */
+export interface TestCheck {
+  readonly id?: string;
+  readonly definition: Pick<CheckDefinition, 'type' | 'compile'>;
+  readonly config: Record<string, unknown>;
+  readonly where?: string;
+  readonly mostly?: number;
+}
+
+/** What one check found, as the pipeline runner reports it. */
+export interface TestCheckResult {
+  readonly id: string;
+  readonly type: string;
+  readonly kind: 'row' | 'aggregate';
+  readonly passed: boolean;
+  readonly checked: number;
+  readonly failing: number;
+  readonly failingPercent: number;
+  readonly observed: number | null;
+  readonly sample: Record<string, unknown>[];
+}
+
+/**
+ * Evaluates checks with core's evaluator, for check-type tests: `datasets` (`layer.name` → a DuckDB SELECT of
+ * fixture rows) become sandboxed views, and the checks run against `target` (row checks in one pass).
+ */
+export async function evaluateChecks(
+  datasets: Readonly<Record<string, string>>,
+  target: string,
+  checks: readonly TestCheck[],
+  options: { sampleSize?: number } = {},
+): Promise<TestCheckResult[]> {
+  const core = await coreModule<{
+    evaluateTestChecks: (...args: Parameters<typeof evaluateChecks>) => Promise<TestCheckResult[]>;
+  }>('check-testing');
+  return core.evaluateTestChecks(datasets, target, checks, options);
 }

@@ -148,3 +148,26 @@ describe('check evaluation', () => {
     }
   });
 });
+
+test('the check test kit evaluates checks on fixture datasets, other datasets being views too', async () => {
+  const { evaluateChecks: evaluate } = await import('@assay/sdk/testing');
+  const known = defineCheck({
+    type: 'known-city',
+    version: 1,
+    title: 'Known city',
+    config: Type.Object({}),
+    compile: () => ({ kind: 'row', predicate: 'city IN (SELECT name FROM silver.cities)' }),
+  });
+  const [result] = await evaluate(
+    {
+      'silver.orders': `SELECT * FROM (VALUES (1, 'oslo'), (2, 'rome'), (3, NULL)) AS t(id, city)`,
+      'silver.cities': `SELECT 'oslo' AS name`,
+    },
+    'silver.orders',
+    [{ definition: known, config: {} }],
+  );
+  assert.deepEqual(
+    [result!.id, result!.checked, result!.failing, result!.sample],
+    ['check_1', 3, 1, [{ id: 2, city: 'rome' }]],
+  );
+});
