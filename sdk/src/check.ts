@@ -1,5 +1,11 @@
 import type { Static, TObject } from 'typebox';
-import { assertKebabId, assertObjectSchema, assertTitle, assertUiHints, assertVersion } from './definition-checks.ts';
+import {
+  assertCheckTypeId,
+  assertObjectSchema,
+  assertTitle,
+  assertUiHints,
+  assertVersion,
+} from './definition-checks.ts';
 import type { UiHints } from './schema.ts';
 
 /**
@@ -20,6 +26,7 @@ export interface CheckCompileContext {
 
 /** The declaration {@link defineCheck} takes and returns. */
 export interface CheckDefinition<C extends TObject = TObject> {
+  /** snake_case as pipelines write it (`not_null`); kebab-case is accepted too. */
   readonly type: string;
   readonly version: number;
   readonly title: string;
@@ -46,7 +53,7 @@ export interface CheckDefinition<C extends TObject = TObject> {
  */
 export function defineCheck<C extends TObject>(definition: CheckDefinition<C>): CheckDefinition<C> {
   const what = `Check "${String(definition.type)}"`;
-  assertKebabId('Check type', definition.type);
+  assertCheckTypeId('Check type', definition.type);
   assertVersion(`${what} version`, definition.version);
   assertTitle(what, definition.title);
   assertObjectSchema(what, definition.config);

@@ -1,13 +1,25 @@
 import type { TObject } from 'typebox';
 import { schemaFieldPaths, type UiHints } from './schema.ts';
 
-/** kebab-case identifiers: plugin ids, operator, connector and check types. */
+/** kebab-case identifiers: plugin ids, operator and connector types (check types may also be snake_case). */
 export const KEBAB_ID = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** Throws a TypeError naming `what` when `value` is not kebab-case. */
 export function assertKebabId(what: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || !KEBAB_ID.test(value)) {
     throw new TypeError(`${what} ${JSON.stringify(value)} must be kebab-case (a-z, 0-9 and single dashes)`);
+  }
+}
+
+const SNAKE_ID = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/**
+ * Throws a TypeError naming `what` when `value` is neither kebab-case nor snake_case: check types are written as
+ * YAML keys are (`not_null`, `row_count_change`), other ids kebab-case.
+ */
+export function assertCheckTypeId(what: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !(KEBAB_ID.test(value) || SNAKE_ID.test(value))) {
+    throw new TypeError(`${what} ${JSON.stringify(value)} must be snake_case or kebab-case (a-z, 0-9, _ or -)`);
   }
 }
 
