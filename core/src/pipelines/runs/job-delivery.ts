@@ -61,6 +61,14 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
         { code: 'OPERATOR_NOT_FOUND', details: { job: job.job_id, operator: job.operator } },
       );
     }
+    if ((spec.checks ?? []).length > 0) {
+      // A check that cannot run must never pass silently: until the runner evaluates checks, such a job fails.
+      throw new UserError(
+        `Job "${spec.id}" declares ${spec.checks!.length} data-quality check(s), and this version of Assay does not ` +
+          'evaluate the checks of pipeline jobs yet: remove them from the job to run it',
+        { code: 'JOB_CHECKS_NOT_EVALUATED', details: { job: spec.id, checks: spec.checks!.map((c) => c.check) } },
+      );
+    }
     const result = await deps.executor.run({
       workspace: run.workspace,
       pipeline: { id: run.pipeline_id, name: run.pipeline_name },
