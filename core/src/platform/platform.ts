@@ -54,8 +54,7 @@ import { ingestQueue } from '../ingest/ingest-queue.ts';
 import { createIngestService, type IngestService } from '../ingest/ingest-service.ts';
 import { ingestRoutes } from '../ingest/ingest.routes.ts';
 import { createPipelineService, type PipelineService } from '../pipelines/apply/pipeline-service.ts';
-import { applyRoutes } from '../pipelines/apply.routes.ts';
-import { pipelinesRoutes } from '../pipelines/pipelines.routes.ts';
+import { registerPipelinesApi } from '../pipelines/pipelines-api.ts';
 import { createPipelineStore } from '../pipelines/store/pipeline-store.ts';
 import { createCoreOperatorsPlugin } from '../pipelines/builtin/core-operators.plugin.ts';
 import { createJobExecutor } from '../pipelines/execution/job-executor.ts';
@@ -63,13 +62,7 @@ import { pipelineVersionsOf } from '../pipelines/runs/pipeline-versions.ts';
 import { createRunMetrics } from '../pipelines/runs/run-metrics.ts';
 import { createRunService, type RunService } from '../pipelines/runs/run-service.ts';
 import { registerRunWorker } from '../pipelines/runs/run-worker.ts';
-import { runsRoutes } from '../pipelines/runs.routes.ts';
-import { backfillsRoutes } from '../pipelines/backfills.routes.ts';
-import { lastRunsOf } from '../pipelines/stats/last-runs.ts';
-import { createPipelineStats } from '../pipelines/stats/pipeline-stats.ts';
-import { statsRoutes } from '../pipelines/stats.routes.ts';
 import { createPipelineTriggers, type PipelineTriggers } from '../pipelines/triggers/pipeline-triggers.ts';
-import { triggersRoutes } from '../pipelines/triggers/triggers.routes.ts';
 
 export interface StartPlatformOptions {
   config: AssayConfig;
@@ -328,15 +321,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
         uploadMaxBytes: config.ingest.uploadMaxMb * 1024 ** 2,
       });
       await http.register(ingestRoutes, { prefix: '/api/v1', ingest });
-      await http.register(pipelinesRoutes, { prefix: '/api/v1', pipelines, lastRuns: lastRunsOf(db) });
-      await http.register(applyRoutes, { prefix: '/api/v1', pipelines, access: identity.access });
-      await http.register(runsRoutes, { prefix: '/api/v1', runs });
-      await http.register(backfillsRoutes, { prefix: '/api/v1', runs });
-      await http.register(statsRoutes, {
-        prefix: '/api/v1',
-        stats: createPipelineStats({ db, pipelines: pipelines.store }),
-      });
-      await http.register(triggersRoutes, { prefix: '/api/v1', triggers });
+      await registerPipelinesApi(http, { db, pipelines, runs, triggers, access: identity.access });
     }
 
     const resolveService = createPluginScopes({
