@@ -62,6 +62,8 @@ export type { Plugin, PluginDefinition, PluginEnvironment, PluginMigration, Port
 export { definePlugin, isPlugin, PLUGIN_MARKER } from './plugin.ts';
 export type { JobFinished, RunFinished } from './run-events.ts';
 export { jobFinished, runFinished } from './run-events.ts';
+export type { IncidentEvent } from './quality-events.ts';
+export { incidentOpened, incidentResolved, incidentUpdated } from './quality-events.ts';
 export type { QueueJob, QueuePolicy, QueueRef, QueueService, SendOptions, WorkOptions } from './queue.ts';
 export { defineQueue } from './queue.ts';
 export type { Static, TObject, TSchema, UiHints } from './schema.ts';

@@ -12,6 +12,7 @@ import { jobStateMigration } from './migrations/010_job_state.ts';
 import { pipelineRunsMigration } from './migrations/011_pipeline_runs.ts';
 import { pipelineTriggersMigration } from './migrations/012_pipeline_triggers.ts';
 import { backfillsMigration } from './migrations/013_backfills.ts';
+import { qualityMigration } from './migrations/014_quality.ts';
 
 /** Core's own migrations, in order. Names are unique and sortable; never rename or edit a released one. */
 export const coreMigrations: readonly PluginMigration[] = [
@@ -28,4 +29,5 @@ export const coreMigrations: readonly PluginMigration[] = [
   pipelineRunsMigration,
   pipelineTriggersMigration,
   backfillsMigration,
+  qualityMigration,
 ];

@@ -47,6 +47,13 @@ export interface EngineSession {
    * or with `partitionBy` the directory `fileName` without its `.parquet` extension.
    */
   copyToParquet(sql: string, fileName: string, options?: ParquetCopyOptions): Promise<{ path: string; rows: number }>;
+  /**
+   * Core only: names a query (checked like user SQL) as a view later SQL may read, e.g. rows staged for checks. The
+   * name is `schema.name` like a dataset's, and must not be one already.
+   */
+  createView(name: string, sql: string): Promise<void>;
+  /** Core only: a view over a Parquet file this session wrote with {@link copyToParquet}. */
+  createFileView(name: string, path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,18 @@ export async function openSession(options: SessionOptions): Promise<EngineSessio
     await rm(scratch, { recursive: true, force: true });
     throw engineError(error, undefined);
   }
+
+  const defineView = async (name: string, sql: string): Promise<void> => {
+    if (relations.has(name)) {
+      throw new InputError(`The session already has a relation ${name}`, { code: 'DATASET_NAME_INVALID' });
+    }
+    try {
+      for (const statement of datasetViewSql({ name, source: sql, files: [] })) await connection.run(statement);
+    } catch (error) {
+      throw engineError(error, undefined);
+    }
+    relations.add(name);
+  };
 
   const guarded = async <T>(sql: string, work: () => Promise<T>): Promise<T> => {
     await assertReadOnlyQuery(connection, sql, relations);
@@ -114,6 +133,17 @@ export async function openSession(options: SessionOptions): Promise<EngineSessio
         connection.run(`COPY (${sql}\n) TO ${literal(path)} (FORMAT parquet, COMPRESSION zstd${partitioning})`),
       );
       return { path, rows: result.rowsChanged };
+    },
+    async createView(name, sql) {
+      await guarded(sql, async () => undefined);
+      await defineView(name, sql);
+    },
+    async createFileView(name, path) {
+      const file = resolve(path);
+      if (!file.startsWith(`${scratch}/`)) {
+        throw new InputError(`${path} is not a file of this session`, { code: 'OUTPUT_INVALID' });
+      }
+      await defineView(name, `SELECT * FROM read_parquet(${literal(file)})`);
     },
     async close() {
       connection.closeSync();

@@ -27,6 +27,18 @@ const DatasetInfo = Type.Object({
   sizeBytes: Type.Integer(),
   rows: Type.Union([Type.Integer(), Type.Null()], { description: 'From file statistics; null when a file has none' }),
   protocol: Type.Object({ minReaderVersion: Type.Integer(), minWriterVersion: Type.Integer() }),
+  held: Type.Union(
+    [
+      Type.Object({
+        version: Type.Integer({ description: 'The newest commit checks kept back from readers' }),
+        publishedVersion: Type.Union([Type.Integer(), Type.Null()]),
+        checks: Type.Array(Type.String()),
+        runId: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ],
+    { description: 'Set while data-quality checks hold newer commits back: readers see publishedVersion' },
+  ),
 });
 const HistoryItem = Type.Object({
   version: Type.Integer(),
@@ -73,8 +85,19 @@ export async function datasetsRoutes(
       },
     },
     async (request) => {
+      const dataset = `${request.params.layer}.${request.params.name}`;
       const snapshot = await snapshotOf(tableOf(request.params), request.query);
-      return describeSnapshot(`${request.params.layer}.${request.params.name}`, snapshot);
+      const publication = await options.lake.publications.get(request.params.ws, dataset);
+      const held =
+        publication?.held === null || publication === undefined
+          ? null
+          : {
+              version: publication.held,
+              publishedVersion: publication.published,
+              checks: [...publication.heldBy],
+              runId: publication.heldRunId,
+            };
+      return { ...describeSnapshot(dataset, snapshot), held };
     },
   );
 
@@ -251,7 +274,9 @@ export async function datasetsRoutes(
   );
 }
 
+/** The version asked for, or else the published one: what readers see. */
 async function snapshotOf(table: LakeTable, at: { version?: number; timestamp?: string }): Promise<DeltaSnapshot> {
+  if (at.version === undefined && at.timestamp === undefined) return notFoundAsDataset(() => table.published());
   return notFoundAsDataset(() =>
     table.snapshot({
       ...(at.version === undefined ? {} : { version: at.version }),

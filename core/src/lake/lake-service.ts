@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { InputError } from '@assay/sdk';
+import { InputError, NotFoundError } from '@assay/sdk';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Knex } from 'knex';
 import type { AssayConfig } from '../config/config.schema.ts';
 import type { DatasetView } from '../engine/dataset-view.ts';
+import { createDatasetPublications, type DatasetPublications } from './dataset-publications.ts';
 import { loadSnapshot, type DeltaSnapshot } from './delta/snapshot.ts';
 import { snapshotSelectSql } from './delta/snapshot-sql.ts';
 import { readHistory, type HistoryEntry } from './delta/table-history.ts';
@@ -30,6 +31,11 @@ export interface LakeTable {
   /** `<workspace>/<layer>/<name>` inside the lake storage. */
   readonly tablePath: string;
   snapshot(at?: { version?: number; timestamp?: Date | number }): Promise<DeltaSnapshot>;
+  /**
+   * The version readers see: the published one when checks held newer commits back, else the latest.
+   * `DATASET_NOT_PUBLISHED` when the only versions are held; `DELTA_TABLE_NOT_FOUND` when there is no table.
+   */
+  published(): Promise<DeltaSnapshot>;
   history(limit?: number): Promise<HistoryEntry[]>;
   write(request: Omit<WriteTableRequest, 'putIfAbsent'>): Promise<WriteTableResult>;
   overwritePartitions(request: Omit<OverwritePartitionsRequest, Managed>): Promise<RewriteResult>;
@@ -51,6 +57,8 @@ export interface LakeService {
   table(workspace: string, dataset: string): LakeTable;
   /** The quarantine table of a dataset, `<workspace>/<layer>/_quarantine/<name>`: rows set aside with reasons. */
   quarantine(workspace: string, dataset: string): LakeTable;
+  /** Published versions of datasets, where checks hold commits back. */
+  readonly publications: DatasetPublications;
 }
 
 const WORKSPACE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -81,13 +89,29 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
   const connect = async (): Promise<DuckDBConnection> =>
     (await (metadataInstance ??= DuckDBInstance.create(':memory:'))).connect();
 
-  const openTable = (dataset: string, tablePath: string): LakeTable => {
+  const publications = createDatasetPublications(options.db);
+
+  /** `workspace` is set for datasets, which have publications; quarantine tables have none. */
+  const openTable = (dataset: string, tablePath: string, workspace?: string): LakeTable => {
     const rewriteSettings = { ...strategy, scratchDir };
+    const snapshot = async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at });
     return {
       name: dataset,
       storage,
       tablePath,
-      snapshot: async (at = {}) => loadSnapshot(storage, { tablePath, connection: await connect(), ...at }),
+      snapshot,
+      published: async () => {
+        const publication = workspace === undefined ? undefined : await publications.get(workspace, dataset);
+        if (publication === undefined || publication.held === null) return snapshot();
+        if (publication.published === null) {
+          throw new NotFoundError(
+            `${dataset} has no published version yet: checks (${publication.heldBy.join(', ')}) held its first ` +
+              `version ${publication.held ?? ''} back; approve it or fix the data and run the job again`,
+            { code: 'DATASET_NOT_PUBLISHED', details: { dataset, held: publication.held } },
+          );
+        }
+        return snapshot({ version: publication.published });
+      },
       history: (limit) => readHistory(storage, { tablePath, ...(limit === undefined ? {} : { limit }) }),
       write: async (request) => writeTable(storage, tablePath, { ...request, ...strategy }, await connect()),
       overwritePartitions: async (request) => {
@@ -134,9 +158,10 @@ export function createLakeService(options: { config: AssayConfig; db: Knex }): L
 
   return {
     storage,
+    publications,
     table(workspace, dataset) {
       const [layer, name] = parse(workspace, dataset);
-      return openTable(dataset, `${workspace}/${layer}/${name}`);
+      return openTable(dataset, `${workspace}/${layer}/${name}`, workspace);
     },
     quarantine(workspace, dataset) {
       const [layer, name] = parse(workspace, dataset);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Plugin, ServiceRef } from '@assay/sdk';
+import type { EventBus, Plugin, ServiceRef } from '@assay/sdk';
 import { asValue, createContainer, InjectionMode } from 'awilix';
 import type { Knex } from 'knex';
 import type { Logger as PinoLogger } from 'pino';
@@ -26,7 +26,8 @@ import { createEventBus } from '../events/event-bus.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
 import { createEngine } from '../engine/engine.ts';
 import { datasetsRoutes } from '../lake/datasets.routes.ts';
-import { createLakeService } from '../lake/lake-service.ts';
+import { registerQualityApi } from '../quality/quality-api.ts';
+import { createLakeService, type LakeService } from '../lake/lake-service.ts';
 import { createDataPolicyService } from '../governance/data-policy-service.ts';
 import { governanceRoutes } from '../governance/governance.routes.ts';
 import { datasetResourceOf } from '../governance/dataset-resource.ts';
@@ -106,6 +107,10 @@ export interface Platform {
   readonly runs: RunService;
   /** Schedules and triggers of pipelines, and pausing them. */
   readonly triggers: PipelineTriggers;
+  /** The lake: datasets' Delta tables and their published versions. */
+  readonly lake: LakeService;
+  /** Core's view of the event bus, for commands that announce what they change (as the API does). */
+  readonly events: EventBus;
   /**
    * Set on the first start of a server without users and without `ASSAY_ADMIN_PASSWORD`: the one-time token that
    * creates the first admin (`POST /api/v1/auth/setup`). The caller prints it once.
@@ -232,6 +237,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       lake,
       db,
       logger,
+      events: events.forPlugin('core'),
       engine: {
         scratchRoot: join(config.home, 'engine'),
         memoryLimit: config.engine.memoryLimit,
@@ -266,6 +272,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       runs,
       executor: jobExecutor,
       operators,
+      checks: (type) => registry.check(type),
       concurrency: config.pipelines.workerConcurrency,
       sweep: works,
     });
@@ -322,6 +329,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       });
       await http.register(ingestRoutes, { prefix: '/api/v1', ingest });
       await registerPipelinesApi(http, { db, pipelines, runs, triggers, access: identity.access });
+      await registerQualityApi(http, { db, lake, engine, policies: dataPolicies, pipelines, runs, events });
     }
 
     const resolveService = createPluginScopes({
@@ -374,6 +382,8 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       queue,
       runs,
       triggers,
+      lake,
+      events: events.forPlugin('core'),
       setupToken,
       get: <T>(ref: ServiceRef<T>) => container.resolve<T>(ref.id),
       listen: async () => {

@@ -58,6 +58,25 @@ export const JobCheckSchema = Type.Object(
         Type.Literal('rollback'),
       ]),
     ),
+    id: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9_]*([.+][a-z0-9_]+)*$',
+        maxLength: 200,
+        description: 'Names the check in results and incidents; by default its type and column(s)',
+      }),
+    ),
+    where: Type.Optional(Type.String({ minLength: 1, description: 'A SQL predicate: only rows for which it holds are checked' })),
+    mostly: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: 'The fraction of checked rows that must pass (default 1)' }),
+    ),
+    fix: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+        description: 'With action fix: column → SQL expression that replaces the value in failing rows',
+      }),
+    ),
+    weight: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: "The check's weight in the quality score (default 1)" }),
+    ),
   },
   { additionalProperties: true },
 );

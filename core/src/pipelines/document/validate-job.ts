@@ -182,10 +182,11 @@ function validateCheck(
       problems: [{ code: 'PIPELINE_CHECK_UNKNOWN', path: formatPath([...base, 'check']), message }],
     };
   }
-  const { check, action, ...settings } = entry;
+  // The properties every check has are the runner's; the rest is the check type's config.
+  const { check, action, id, where, mostly, fix, weight, ...settings } = entry;
+  const common = Object.fromEntries(
+    Object.entries({ action, id, where, mostly, fix, weight }).filter(([, value]) => value !== undefined),
+  );
   const checked = checkConfig(type.config, settings, { code: 'PIPELINE_CONFIG_INVALID', base });
-  return {
-    check: { check, ...(action === undefined ? {} : { action }), ...checked.value },
-    problems: checked.problems,
-  };
+  return { check: { check, ...common, ...checked.value }, problems: checked.problems };
 }

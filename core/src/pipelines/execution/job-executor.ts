@@ -1,6 +1,7 @@
 import {
   AssayError,
   InputError,
+  type EventBus,
   type Logger,
   type OperatorContext,
   type OperatorPartition,
@@ -14,11 +15,16 @@ import { cancellationError, throwIfCancelled } from './job-cancellation.ts';
 import { assertJobShape, validatedConfig } from './job-config.ts';
 import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import { pinInputs, type PinnedInput } from './job-inputs.ts';
-import { createJobOutput } from './job-output.ts';
+import { createJobOutput, type OutputChecks } from './job-output.ts';
+import type { CheckOutcome } from '../../quality/check-outcome.ts';
 import { createJobSession, type JobSession } from './job-session.ts';
 import { createJobStateStore, jobTxnAppId, JobStateTracker } from './job-state.ts';
 import { createOperatorEngine } from './operator-engine.ts';
 import { narrowingColumn, narrowInput } from '../backfill/partition-inputs.ts';
+import { CHECK_VIEWS } from '../../quality/checked-rows.ts';
+import type { DeclaredCheck } from '../../quality/job-checks.ts';
+import { createJobQuality } from '../../quality/job-quality.ts';
+import { reprocessPlan, type ReprocessRequest } from '../../quality/reprocess/reprocess-plan.ts';
 
 /** What the executor is built from. */
 export interface JobExecutorOptions {
@@ -27,6 +33,8 @@ export interface JobExecutorOptions {
   readonly engine: EngineOptions;
   readonly db: Knex;
   readonly logger: Logger;
+  /** Where incident events go; none in tests that do not look. */
+  readonly events?: EventBus | undefined;
 }
 
 /** One attempt of one job of a pipeline run. */
@@ -51,9 +59,13 @@ export interface JobRunRequest {
     /** The job's `partitions`: what a partition run narrows, and how a table the job creates is partitioned. */
     readonly partitions?:
       { readonly column: string; readonly inputs?: Readonly<Record<string, string>> | undefined } | undefined;
+    /** Data-quality checks on the output, applied to its write. */
+    readonly checks?: readonly DeclaredCheck[] | undefined;
   };
   /** In a backfill: the partition this job run computes. */
   readonly partition?: Omit<OperatorPartition, 'column'> | undefined;
+  /** In a reprocess run: the quarantined rows (of the job's output) it takes through the job again. */
+  readonly reprocess?: ReprocessRequest | undefined;
   /** 1 on the first attempt. */
   readonly attempt: number;
   readonly trigger: string;
@@ -79,6 +91,10 @@ export interface JobRunResult {
   /** The version each input was read at. */
   readonly inputVersions: Record<string, number>;
   readonly metrics: Record<string, number>;
+  /** The outcomes of the job's checks, when it has any. */
+  readonly checks?: readonly CheckOutcome[];
+  /** True when checks held the new version back: readers still see the published one. */
+  readonly held?: boolean;
   readonly durationMs: number;
 }
 
@@ -131,7 +147,59 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
         table === undefined || initial === undefined || job.inputs.includes(table.name)
           ? []
           : [{ table, snapshot: initial }];
-      const session = createJobSession(engine, [...inputs, ...outputView], signal);
+      const checks = job.checks ?? [];
+      if (checks.length > 0 && table === undefined) {
+        throw new InputError(`${where} declares checks but writes no dataset for them to check`, {
+          code: 'JOB_CHECKS_WITHOUT_OUTPUT',
+          details: { job: job.id },
+        });
+      }
+      // The checks judge the version about to be published: the table as it was is part of it.
+      const currentView =
+        checks.length === 0 || table === undefined || initial === undefined
+          ? []
+          : [{ table, snapshot: initial, name: CHECK_VIEWS.current }];
+      const reprocess =
+        request.reprocess === undefined
+          ? undefined
+          : await reprocessPlan({
+              lake,
+              engine,
+              request: request.reprocess,
+              job,
+              checks,
+              inputs,
+              initial,
+              runId: request.runId,
+              txn,
+              where,
+              workspace: request.workspace,
+            });
+      const session = createJobSession(
+        engine,
+        [...(reprocess?.inputs ?? inputs), ...outputView, ...currentView, ...(reprocess?.views ?? [])],
+        signal,
+      );
+      const quality =
+        checks.length === 0 || table === undefined
+          ? undefined
+          : createJobQuality({
+              db,
+              lake,
+              engine,
+              events: options.events,
+              logger: options.logger,
+              workspace: request.workspace,
+              pipeline: request.pipeline,
+              jobId: job.id,
+              runId: request.runId,
+              partitionKey: partition?.key,
+              checks,
+              table,
+              initial,
+              signal,
+              where,
+            });
       const output =
         table === undefined || job.output === undefined
           ? undefined
@@ -151,6 +219,8 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
               partitionColumn: job.partitions?.column,
               partition,
               committedBefore: request.resumedSequences ?? [],
+              quality: quality?.output,
+              reprocess: reprocess !== undefined,
             });
       const ctx: OperatorContext = {
         log: request.log,
@@ -190,30 +260,53 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
         'job started',
       );
       try {
-        const result = (await untilCancelled(() => definition.run(ctx, config), signal, where)) ?? {};
+        await quality?.beforeRun();
+        const run = reprocess?.run ?? ((context: OperatorContext) => definition.run(context, config));
+        const result = (await untilCancelled(() => run(ctx), signal, where)) ?? {};
         await output?.close();
+        if (reprocess !== undefined) {
+          await output?.commitDeferred();
+          await reprocess.leaveQuarantine(request.actor);
+        }
         throwIfCancelled(signal, where);
-        await state.finish();
         const written = output?.result();
+        const selfCommitted = written === undefined ? await quality?.afterSelfCommit() : undefined;
+        await state.finish();
+        const checked =
+          output?.checks() ??
+          (selfCommitted === undefined
+            ? undefined
+            : {
+                outcomes: selfCommitted,
+                rowsQuarantined: 0,
+                rowsDropped: 0,
+                held: selfCommitted.some((outcome) => outcome.status === 'gated'),
+              });
         const after = written === undefined && table !== undefined ? await snapshotOrUndefined(table) : undefined;
         const deltaVersion = written?.version ?? after?.version;
         const outcome: JobRunResult = {
           status: 'succeeded',
-          rowsRead: result.rowsRead ?? (await inputRows(inputs, session)),
+          rowsRead: result.rowsRead ?? reprocess?.rows ?? (await inputRows(inputs, session)),
           rowsWritten: written?.rowsWritten ?? result.rowsWritten ?? 0,
           rowsUpdated: written?.rowsUpdated ?? result.rowsUpdated ?? 0,
           rowsDeleted: written?.rowsDeleted ?? result.rowsDeleted ?? 0,
-          rowsQuarantined: result.rowsQuarantined ?? 0,
+          rowsQuarantined: (result.rowsQuarantined ?? 0) + (checked?.rowsQuarantined ?? 0),
           ...(deltaVersion === undefined ? {} : { deltaVersion }),
           skipped: written?.skipped ?? false,
           inputVersions: Object.fromEntries(inputs.map((input) => [input.dataset, input.snapshot.version])),
-          metrics: { ...result.metrics },
+          metrics: { ...result.metrics, ...(checked === undefined ? {} : checkMetrics(checked)) },
+          ...(checked === undefined ? {} : { checks: checked.outcomes, held: checked.held }),
           durationMs: Date.now() - started,
         };
         request.log.info({ job: job.id, ...outcome }, 'job succeeded');
         return outcome;
       } catch (error) {
         await output?.close();
+        await quality
+          ?.afterFailure()
+          .catch((failure: unknown) =>
+            options.logger.warn({ err: failure, job: job.id }, 'lifting the hold of a failed job failed'),
+          );
         if (signal.aborted && !(error instanceof AssayError && /^JOB_(CANCELLED|TIMEOUT)$/.test(error.code))) {
           throw cancellationError(signal, where, error);
         }
@@ -226,6 +319,16 @@ export function createJobExecutor(options: JobExecutorOptions): JobExecutor {
           );
       }
     },
+  };
+}
+
+/** Counts of the checks' outcomes for the run's metrics. */
+function checkMetrics(checked: OutputChecks): Record<string, number> {
+  const count = (status: string) => checked.outcomes.filter((outcome) => outcome.status === status).length;
+  return {
+    checksPassed: count('passed'),
+    checksFailed: checked.outcomes.length - count('passed'),
+    rowsDropped: checked.rowsDropped,
   };
 }
 

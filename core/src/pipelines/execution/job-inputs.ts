@@ -1,6 +1,5 @@
-import { InputError } from '@assay/sdk';
+import { AssayError, InputError } from '@assay/sdk';
 import type { DeltaSnapshot } from '../../lake/delta/snapshot.ts';
-import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { LakeService, LakeTable } from '../../lake/lake-service.ts';
 
 /** An input dataset at the version this job run reads, whatever is committed to it meanwhile. */
@@ -15,8 +14,9 @@ export interface PinnedInput {
 }
 
 /**
- * Pins every input at its latest version when the job starts, so all of the job's reads see one consistent state.
- * Inputs that do not exist are reported together: `JOB_INPUT_MISSING`, naming them.
+ * Pins every input at its published version when the job starts (the latest, unless checks held newer commits
+ * back), so all of the job's reads see one consistent state. Inputs that do not exist are reported together:
+ * `JOB_INPUT_MISSING`, naming them; an input with no published version yet is `JOB_INPUT_NOT_PUBLISHED`.
  */
 export async function pinInputs(
   lake: LakeService,
@@ -28,7 +28,7 @@ export async function pinInputs(
   const missing: string[] = [];
   for (const dataset of datasets) {
     const table = lake.table(workspace, dataset);
-    const snapshot = await snapshotOrUndefined(table);
+    const snapshot = await publishedOrUndefined(table, jobId);
     if (snapshot === undefined) missing.push(dataset);
     else pinned.push({ dataset, table, snapshot, rows: rowsOf(snapshot) });
   }
@@ -40,6 +40,22 @@ export async function pinInputs(
     );
   }
   return pinned;
+}
+
+async function publishedOrUndefined(table: LakeTable, jobId: string): Promise<DeltaSnapshot | undefined> {
+  try {
+    return await table.published();
+  } catch (error) {
+    if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND') return undefined;
+    if (error instanceof AssayError && error.code === 'DATASET_NOT_PUBLISHED') {
+      throw new InputError(`Job "${jobId}" reads ${table.name}: ${error.message}`, {
+        code: 'JOB_INPUT_NOT_PUBLISHED',
+        details: { job: jobId, ...error.details },
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 function rowsOf(snapshot: DeltaSnapshot): number | undefined {

@@ -13,6 +13,14 @@ import { stagedFilesIn } from '../../lake/delta-write/staged-files.ts';
 import type { LakeTable } from '../../lake/lake-service.ts';
 import { literal, quote } from '../../engine/dataset-view.ts';
 import { QUARANTINE_COLUMNS } from '../../ingest/quarantine-writer.ts';
+import {
+  checkOutput,
+  holdBeforeCommit,
+  settleAfterCommit,
+  type CheckVerdict,
+  type OutputQuality,
+} from '../../quality/checked-output.ts';
+import type { CheckOutcome } from '../../quality/check-outcome.ts';
 import { throwIfCancelled } from './job-cancellation.ts';
 import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import type { JobSession } from './job-session.ts';
@@ -45,6 +53,19 @@ export interface JobOutputOptions {
   readonly partition?: OperatorPartition | undefined;
   /** Txn versions of the runs this one resumes: found as the latest, the write already landed. */
   readonly committedBefore?: readonly number[] | undefined;
+  /** The job's data-quality checks, applied to every write (docs/quality.md). */
+  readonly quality?: OutputQuality | undefined;
+  /** In a reprocess run: the write may only add rows (replacing the table with the reprocessed rows would lose it). */
+  readonly reprocess?: boolean | undefined;
+}
+
+/** What the job's checks did to its write. */
+export interface OutputChecks {
+  readonly outcomes: readonly CheckOutcome[];
+  readonly rowsQuarantined: number;
+  readonly rowsDropped: number;
+  /** Whether the new version was held back (or rolled back) instead of published. */
+  readonly held: boolean;
 }
 
 /** `ctx.output`, and what the executor learns from it. */
@@ -52,6 +73,10 @@ export interface JobOutput {
   readonly output: OperatorOutput;
   /** The write's outcome once it succeeded. */
   result(): OutputWriteResult | undefined;
+  /** What the checks found and did, once a write ran them. */
+  checks(): OutputChecks | undefined;
+  /** In a reprocess run: commits the rows the operator set aside, once its write succeeded. */
+  commitDeferred(): Promise<void>;
   /** Refuses writes from now on and waits for one in flight, so nothing commits after the job ended. */
   close(): Promise<void>;
 }
@@ -66,6 +91,7 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
   let writing: Promise<OutputWriteResult> | undefined;
   let result: OutputWriteResult | undefined;
   let quarantining: Promise<QuarantineResult> | undefined;
+  let checked: OutputChecks | undefined;
   let closed = false;
   /** Whether this job run's txn, or a resumed run's, is the table's latest for the job: the commit landed. */
   const committedEarlier = (snapshot: DeltaSnapshot | undefined): boolean => {
@@ -78,6 +104,13 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
     const latest = await snapshotOrUndefined(table);
     const request = withDeclaredPartitioning(asked, latest, options);
     assertWriteRequest(request, latest, dataset);
+    if (options.reprocess === true && (request.mode === 'overwrite' || request.mode === 'overwrite_partitions')) {
+      throw new InputError(
+        `${where} replaces ${dataset} (${request.mode}) when it writes, so it cannot reprocess quarantined rows: ` +
+          'they would replace the table; a job that appends or merges can',
+        { code: 'REPROCESS_WOULD_REPLACE', details: { dataset, mode: request.mode } },
+      );
+    }
     if (latest !== undefined && committedEarlier(latest)) {
       state.discardBeforeWrite();
       return { version: latest.version, rowsWritten: 0, rowsUpdated: 0, rowsDeleted: 0, skipped: true };
@@ -103,13 +136,44 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       request.mode === 'merge' && request.deleteWhen !== undefined
         ? [`coalesce((${request.deleteWhen}), false) AS ${quote(DELETE_FLAG)}`]
         : [];
-    const copy = await session.copyToParquet(stagingSql(sql, plan, flag), 'output.parquet', { partitionBy });
+    let source = stagingSql(sql, plan, flag);
+    let verdict: CheckVerdict | undefined;
+    if (options.quality !== undefined) {
+      const staged = [
+        ...plan.columns.map(({ name, type }) => ({ name, type })),
+        ...(flag.length === 0 ? [] : [{ name: DELETE_FLAG, type: 'BOOLEAN' }]),
+      ];
+      const shape = {
+        mode: request.mode,
+        keys: request.keys,
+        partitionColumns: latest?.partitionColumns ?? request.partitionBy ?? [],
+        partition: options.partition,
+        hasCurrent: options.initial !== undefined,
+        deleteFlag: flag.length === 0 ? undefined : DELETE_FLAG,
+      };
+      verdict = await checkOutput(session, source, staged, shape, options.quality, where);
+      source = verdict.source;
+    }
+    const copy = await session.copyToParquet(source, 'output.parquet', { partitionBy });
     throwIfCancelled(options.signal, where);
+    const quarantined =
+      verdict?.quarantine === undefined
+        ? { rows: 0, skipped: false }
+        : await writeQuarantine(verdict.quarantine, `${options.txn.appId}#checks`);
+    if (verdict !== undefined) {
+      const rowsQuarantined = quarantined.skipped ? 0 : quarantined.rows;
+      const rowsDropped = verdict.rows - copy.rows - quarantined.rows;
+      checked = { outcomes: verdict.outcomes, rowsQuarantined, rowsDropped, held: verdict.holding.length > 0 };
+    }
     if (copy.rows === 0 && request.skipWhenEmpty === true && latest !== undefined) {
       return { version: latest.version, rowsWritten: 0, rowsUpdated: 0, rowsDeleted: 0, skipped: false };
     }
     const staged = copy.rows === 0 ? [] : await stagedFilesIn(copy.path, partitionBy);
     if (closed) throw closedError(where);
+    const held =
+      verdict === undefined
+        ? undefined
+        : await holdBeforeCommit(verdict, options.quality!, table, latest?.version, options.runId);
     await state.beforeCommit();
     const committed = await commitOutput({
       table,
@@ -124,8 +188,55 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       partition: options.partition,
     });
     await state.afterCommit(committed.skipped);
+    if (verdict !== undefined && !committed.skipped) {
+      await settleAfterCommit(verdict, options.quality!, table, committed, held, {
+        runId: options.runId,
+        user: options.user,
+        where,
+      });
+    }
     return committed;
   };
+
+  /** Appends rows with `_rule`, `_reason` (and `_column`) to the quarantine table once per run and `appId`. */
+  /** Stages rows with `_rule`, `_reason` (and `_column`) for the quarantine table. */
+  const stageQuarantine = async (sql: string, appId: string): Promise<{ path: string; rows: number }> => {
+    const session = await options.session.get();
+    const columns = await session.describe(sql);
+    return session.copyToParquet(
+      quarantineSql(sql, columns, { runId: options.runId, source: `${options.origin.pipeline}/${options.origin.job}` }),
+      `quarantine-${appId.endsWith('#checks') ? 'checks' : 'job'}.parquet`,
+    );
+  };
+
+  /** Appends staged rows to the quarantine table once per run and `appId`. */
+  const commitQuarantine = async (copy: { path: string; rows: number }, appId: string): Promise<QuarantineResult> => {
+    const txn = { appId, version: options.txn.version };
+    const landed = (await snapshotOrUndefined(options.quarantineTable))?.txns.get(appId);
+    if (landed !== undefined && (landed >= txn.version || (options.committedBefore ?? []).includes(landed))) {
+      return { rows: copy.rows, skipped: true };
+    }
+    if (copy.rows === 0) return { rows: 0, skipped: false };
+    throwIfCancelled(options.signal, where);
+    if (closed) throw closedError(where);
+    const written = await options.quarantineTable.write({
+      mode: 'append',
+      staged: await stagedFilesIn(copy.path, []),
+      columns: QUARANTINE_COLUMNS,
+      txn,
+      provenance: {
+        operation: 'WRITE',
+        operationParameters: { mode: 'Append', reason: 'quarantine', ...options.origin },
+        runId: options.runId,
+        ...(options.user === undefined ? {} : { user: options.user }),
+      },
+    });
+    return { rows: copy.rows, skipped: written.skipped };
+  };
+  const writeQuarantine = async (sql: string, appId: string) =>
+    commitQuarantine(await stageQuarantine(sql, appId), appId);
+  /** In a reprocess run, the operator's quarantine waits for its write: a failed reprocess must set nothing aside. */
+  let deferred: { path: string; rows: number } | undefined;
 
   const quarantine = async (request: QuarantineRequest): Promise<QuarantineResult> => {
     throwIfCancelled(options.signal, where);
@@ -141,26 +252,12 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
         { code: 'OUTPUT_QUARANTINE_INVALID', details: { dataset, missing } },
       );
     }
-    const copy = await session.copyToParquet(
-      quarantineSql(sql, columns, { runId: options.runId, source: `${options.origin.pipeline}/${options.origin.job}` }),
-      'quarantine.parquet',
-    );
-    if (copy.rows === 0) return { rows: 0, skipped: false };
-    throwIfCancelled(options.signal, where);
-    if (closed) throw closedError(where);
-    const written = await options.quarantineTable.write({
-      mode: 'append',
-      staged: await stagedFilesIn(copy.path, []),
-      columns: QUARANTINE_COLUMNS,
-      txn: options.txn,
-      provenance: {
-        operation: 'WRITE',
-        operationParameters: { mode: 'Append', reason: 'quarantine', ...options.origin },
-        runId: options.runId,
-        ...(options.user === undefined ? {} : { user: options.user }),
-      },
-    });
-    return { rows: written.skipped ? 0 : copy.rows, skipped: written.skipped };
+    if (options.reprocess === true) {
+      deferred = await stageQuarantine(sql, options.txn.appId);
+      return { rows: deferred.rows, skipped: false };
+    }
+    const written = await writeQuarantine(sql, options.txn.appId);
+    return { rows: written.skipped ? 0 : written.rows, skipped: written.skipped };
   };
 
   return {
@@ -204,6 +301,10 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       },
     },
     result: () => result,
+    checks: () => checked,
+    async commitDeferred() {
+      if (deferred !== undefined) await commitQuarantine(deferred, options.txn.appId);
+    },
     async close() {
       closed = true;
       await writing?.catch(() => undefined);

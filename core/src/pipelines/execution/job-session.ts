@@ -1,3 +1,4 @@
+import type { DatasetView } from '../../engine/dataset-view.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { EngineSession } from '../../engine/engine-session.ts';
 import type { PinnedInput } from './job-inputs.ts';
@@ -15,7 +16,10 @@ export interface JobSession {
  * A dataset the session shows as a view: an input, the output as it was before the job run, or an input's changes
  * (under their own `name`; a dataset's own name otherwise).
  */
-export type SessionDataset = Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter'> & { readonly name?: string };
+export type SessionDataset =
+  | (Pick<PinnedInput, 'table' | 'snapshot' | 'rowFilter'> & { readonly name?: string })
+  /** A view made elsewhere: the rows a reprocess takes from quarantine. */
+  | { readonly view: DatasetView };
 
 /**
  * A session whose views are the datasets at their pinned snapshots (`<layer>.<name>`), the only relations and files
@@ -34,6 +38,7 @@ export function createJobSession(engine: Engine, inputs: readonly SessionDataset
       opening ??= (async () => {
         const views = await Promise.all(
           datasets.map(async (input) => {
+            if ('view' in input) return input.view;
             const view = await input.table.view(
               input.snapshot,
               input.rowFilter === undefined ? {} : { rowFilter: input.rowFilter },

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AssayError, OperationalError, UserError, type QueueJob } from '@assay/sdk';
-import type { OperatorEntry } from '../../plugins/contribution-registry.ts';
+import type { CheckEntry, OperatorEntry } from '../../plugins/contribution-registry.ts';
+import { checkIdOf } from '../document/check-id.ts';
+import type { JobCheck } from '../document/pipeline-document.ts';
+import type { DeclaredCheck } from '../../quality/job-checks.ts';
 import { describeJobError } from '../../queue/job-handler.ts';
 import type { JobExecutor } from '../execution/job-executor.ts';
 import { partitionOfKey } from '../backfill/partition-range.ts';
@@ -19,6 +22,8 @@ export interface JobWorkerDeps {
   readonly executor: JobExecutor;
   /** The plugin registry's operator lookup. */
   readonly operators: (type: string, version?: number) => Pick<OperatorEntry, 'pluginId' | 'definition'> | undefined;
+  /** The plugin registry's check lookup. */
+  readonly checks: (type: string) => Pick<CheckEntry, 'definition'> | undefined;
   /** A running job run whose heartbeat is older than this is taken over (default 20). */
   readonly staleSeconds: number;
   readonly heartbeatMs: number;
@@ -61,14 +66,7 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
         { code: 'OPERATOR_NOT_FOUND', details: { job: job.job_id, operator: job.operator } },
       );
     }
-    if ((spec.checks ?? []).length > 0) {
-      // A check that cannot run must never pass silently: until the runner evaluates checks, such a job fails.
-      throw new UserError(
-        `Job "${spec.id}" declares ${spec.checks!.length} data-quality check(s), and this version of Assay does not ` +
-          'evaluate the checks of pipeline jobs yet: remove them from the job to run it',
-        { code: 'JOB_CHECKS_NOT_EVALUATED', details: { job: spec.id, checks: spec.checks!.map((c) => c.check) } },
-      );
-    }
+    const checks = declaredChecks(deps, spec.id, spec.checks ?? []);
     const result = await deps.executor.run({
       workspace: run.workspace,
       pipeline: { id: run.pipeline_id, name: run.pipeline_name },
@@ -82,9 +80,11 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
         inputs: spec.inputs ?? [],
         output: spec.output,
         partitions: spec.partitions,
+        checks,
       },
       partition:
         job.partition_key === null ? undefined : partitionOfKey(spec.partitions?.grain ?? 'day', job.partition_key),
+      reprocess: reprocessOf(run, spec.output),
       attempt,
       trigger: run.trigger,
       actor: run.actor ?? undefined,
@@ -135,6 +135,33 @@ export async function workDelivery(deps: JobWorkerDeps, delivery: QueueJob<{ job
     });
     await runtime.dispatchWorkspace(run.workspace, run.id);
   }
+}
+
+/**
+ * The job's checks with their types' definitions. A check whose plugin is gone must never pass silently: the job
+ * fails with `CHECK_TYPE_NOT_FOUND` until it is installed again or the check removed.
+ */
+function declaredChecks(deps: JobWorkerDeps, jobId: string, entries: readonly JobCheck[]): DeclaredCheck[] {
+  return entries.map((entry) => {
+    const { check, action, id: _id, where, mostly, fix, weight, ...config } = entry;
+    const type = deps.checks(check);
+    if (type === undefined) {
+      throw new UserError(
+        `Job "${jobId}" declares a "${check}" check, and no installed plugin provides that check type: install it ` +
+          'again or remove the check, then resume the run',
+        { code: 'CHECK_TYPE_NOT_FOUND', details: { job: jobId, check } },
+      );
+    }
+    return { id: checkIdOf(entry), definition: type.definition, action, where, mostly, fix, weight, config };
+  });
+}
+
+/** In a reprocess run, the quarantined rows of the job's output it takes again (docs/quarantine.md). */
+function reprocessOf(run: RunRow, output: string | undefined): { ids: string[] } | undefined {
+  if (run.trigger !== 'reprocess') return undefined;
+  const details = run.trigger_details?.reprocess as { dataset?: unknown; ids?: unknown } | undefined;
+  if (details?.dataset !== output || !Array.isArray(details?.ids)) return undefined;
+  return { ids: details.ids.map(String) };
 }
 
 /** The sequences of the runs `run` resumes, following `resumed_from` back to the first. */

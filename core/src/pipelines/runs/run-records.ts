@@ -6,8 +6,16 @@ export const FINISHED_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed
 export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'cancelling'];
 
 /** What started a run. */
-export type RunTrigger = 'manual' | 'api' | 'schedule' | 'pipeline' | 'files' | 'backfill';
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['manual', 'api', 'schedule', 'pipeline', 'files', 'backfill'];
+export type RunTrigger = 'manual' | 'api' | 'schedule' | 'pipeline' | 'files' | 'backfill' | 'reprocess';
+export const RUN_TRIGGERS: readonly RunTrigger[] = [
+  'manual',
+  'api',
+  'schedule',
+  'pipeline',
+  'files',
+  'backfill',
+  'reprocess',
+];
 
 /**
  * Where a job run is. `pending`: waiting for its upstream jobs; `queued`: sent to a worker; `retrying`: failed

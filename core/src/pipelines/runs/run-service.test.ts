@@ -86,11 +86,11 @@ describe('pipeline runs: the DAG on the queue', () => {
     await kit.waitForRun(second.id);
   });
 
-  test('a job with data-quality checks fails clearly rather than run without them', async () => {
+  test('a job whose check type is not installed fails clearly rather than run without the check', async () => {
     await kit.save(testPipeline('checked', [{ id: 'only', checks: [{ check: 'not_null', column: 'id' } as never] }]));
     const run = await kit.waitForRun((await start('checked')).id);
     assert.equal(run.status, 'failed');
-    assert.equal(run.jobs[0]!.error?.code, 'JOB_CHECKS_NOT_EVALUATED');
+    assert.equal(run.jobs[0]!.error?.code, 'CHECK_TYPE_NOT_FOUND');
     assert.equal(run.jobs[0]!.attempt, 1, 'a user error: not retried');
     assert.equal(kit.recorder.of('only', run.id).length, 0, 'the operator never ran');
   });

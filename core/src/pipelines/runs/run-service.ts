@@ -349,7 +349,16 @@ export function createRunService(options: RunServiceOptions): RunService {
       const partitions = planned.filter((task) => task.partition !== undefined).length;
       const runId = await insertRun(version, planned, {
         workspace,
-        trigger: source.backfill === null ? (resumeOptions.trigger ?? 'manual') : 'backfill',
+        // A backfill resumes as a backfill, a reprocess as a reprocess of the same quarantined rows.
+        trigger:
+          source.backfill !== null
+            ? 'backfill'
+            : source.trigger === 'reprocess'
+              ? 'reprocess'
+              : (resumeOptions.trigger ?? 'manual'),
+        ...(source.trigger === 'reprocess' && source.triggerDetails !== null
+          ? { triggerDetails: source.triggerDetails }
+          : {}),
         actor: resumeOptions.actor,
         selection: { resumeOf: id, jobs: planned.map((job) => job.key) },
         resumedFrom: id,

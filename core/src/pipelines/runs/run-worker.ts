@@ -10,6 +10,8 @@ export interface RunWorkerOptions {
   readonly runs: RunService;
   readonly executor: JobExecutor;
   readonly operators: JobWorkerDeps['operators'];
+  /** The plugin registry's check lookup: a job's checks run with these definitions. */
+  readonly checks: JobWorkerDeps['checks'];
   /** Jobs this process runs at once (default 4). */
   readonly concurrency?: number;
   /** Run the sweeper in this process (default true); it needs only the database and the queue. */
@@ -44,6 +46,7 @@ export async function registerRunWorker(queue: CoreQueue, options: RunWorkerOpti
     runtime,
     executor: options.executor,
     operators: options.operators,
+    checks: options.checks,
     staleSeconds,
     heartbeatMs: options.heartbeatMs ?? 2000,
   };

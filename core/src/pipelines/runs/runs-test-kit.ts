@@ -10,6 +10,7 @@ import {
   Type,
   UserError,
   type Logger,
+  type CheckDefinition,
   type OperatorDefinition,
   type Static,
 } from '@assay/sdk';
@@ -198,11 +199,13 @@ export interface RunsProcess {
 }
 
 /** Options of a {@link RunsProcess}. */
-export interface ProcessOptions extends Partial<Omit<RunWorkerOptions, 'runs' | 'executor' | 'operators'>> {
+export interface ProcessOptions extends Partial<Omit<RunWorkerOptions, 'runs' | 'executor' | 'operators' | 'checks'>> {
   readonly maxParallelJobsPerWorkspace?: number;
   readonly backfillConfirmAbove?: number;
   /** The operators the worker finds (default: the test operator). */
   readonly operators?: readonly OperatorDefinition[];
+  /** The check types the worker finds (default none). */
+  readonly checks?: readonly CheckDefinition[];
   /** Whether the queue works jobs (default true). */
   readonly works?: boolean;
 }
@@ -345,12 +348,17 @@ export async function startRunsProcess(
     lake,
     db: processDb,
     logger,
+    events,
     engine: { scratchRoot: join(home, 'engine'), memoryLimit: '256MB', threads: 1 },
   });
   const worker = await registerRunWorker(queue, {
     runs,
     executor,
     operators,
+    checks: (type) => {
+      const definition = (merged.checks ?? []).find((check) => check.type === type);
+      return definition === undefined ? undefined : { definition };
+    },
     ...(merged.concurrency === undefined ? {} : { concurrency: merged.concurrency }),
     sweepIntervalMs: merged.sweepIntervalMs ?? 500,
     ...(merged.sweep === undefined ? {} : { sweep: merged.sweep }),
