@@ -22,6 +22,9 @@ import { exportCommand, exportUsage } from './export.command.ts';
 import { pipelineCommand, pipelineUsage } from './pipeline.command.ts';
 import { workspaceCommand, workspaceUsage } from './workspace.command.ts';
 import { demoCommand, demoUsage } from './demo.command.ts';
+import { qualityCommand, qualityUsage } from './quality.command.ts';
+import { publishCommand, publishUsage } from './publish.command.ts';
+import { incidentsCommand, incidentsUsage } from './incidents.command.ts';
 
 const USAGE = `Assay ${platformVersion}: the self-hosted lakehouse platform
 
@@ -43,6 +46,9 @@ Commands:
   ${runUsage.replace(/\n/g, '\n  ')}
   ${runsUsage.replace(/\n/g, '\n  ')}
   ${backfillUsage.replace(/\n/g, '\n  ')}
+  ${qualityUsage.replace(/\n/g, '\n  ')}
+  ${publishUsage.replace(/\n/g, '\n  ')}
+  ${incidentsUsage.replace(/\n/g, '\n  ')}
   ${secretsUsage.replace(/\n/g, '\n  ')}
   ${userUsage.replace(/\n/g, '\n  ')}
   ${workspaceUsage.replace(/\n/g, '\n  ')}
@@ -101,6 +107,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   run: runCommand,
   runs: runsCommand,
   backfill: backfillCommand,
+  quality: qualityCommand,
+  publish: publishCommand,
+  incidents: incidentsCommand,
 };
 
 /** Runs one CLI invocation and returns the exit code. Errors become one line on stderr with their code. */

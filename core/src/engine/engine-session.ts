@@ -52,8 +52,15 @@ export interface EngineSession {
    * name is `schema.name` like a dataset's, and must not be one already.
    */
   createView(name: string, sql: string): Promise<void>;
-  /** Core only: a view over a Parquet file this session wrote with {@link copyToParquet}. */
-  createFileView(name: string, path: string): Promise<void>;
+  /**
+   * Core only: a view over what this session wrote with {@link copyToParquet}: a file, or with `partitions` (the
+   * partition columns and their types) a directory of `column=value/` folders.
+   */
+  createFileView(
+    name: string,
+    path: string,
+    options?: { partitions?: ReadonlyArray<{ name: string; type: string }> },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -138,12 +145,19 @@ export async function openSession(options: SessionOptions): Promise<EngineSessio
       await guarded(sql, async () => undefined);
       await defineView(name, sql);
     },
-    async createFileView(name, path) {
+    async createFileView(name, path, viewOptions = {}) {
       const file = resolve(path);
       if (!file.startsWith(`${scratch}/`)) {
         throw new InputError(`${path} is not a file of this session`, { code: 'OUTPUT_INVALID' });
       }
-      await defineView(name, `SELECT * FROM read_parquet(${literal(file)})`);
+      const partitions = viewOptions.partitions ?? [];
+      const types = partitions.map((p) => `${literal(p.name)}: ${literal(p.type)}`).join(', ');
+      await defineView(
+        name,
+        partitions.length === 0
+          ? `SELECT * FROM read_parquet(${literal(file)})`
+          : `SELECT * FROM read_parquet(${literal(`${file}/**/*.parquet`)}, hive_partitioning = true, hive_types = {${types}})`,
+      );
     },
     async close() {
       connection.closeSync();

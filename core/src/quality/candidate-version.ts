@@ -14,6 +14,8 @@ export interface CandidateWrite {
   readonly hasCurrent: boolean;
   /** The merge's delete marker column in {@link CHECK_VIEWS.written}, if any. */
   readonly deleteFlag?: string | undefined;
+  /** The columns the staged output is partitioned by (its folders). */
+  readonly stagedPartitions: readonly string[];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { UserError } from '@assay/sdk';
+import { quote } from '../engine/dataset-view.ts';
 import type { EngineSession, SessionColumn } from '../engine/engine-session.ts';
 import type { DatasetPublications } from '../lake/dataset-publications.ts';
 import type { LakeTable } from '../lake/lake-service.ts';
@@ -29,6 +30,8 @@ export interface CheckVerdict {
   readonly outcomes: CheckOutcome[];
   /** How many rows the job meant to write, before any was dropped or quarantined. */
   readonly rows: number;
+  /** The staged output. */
+  readonly staged: { readonly path: string; readonly rows: number };
   /** Failing `gate` and `rollback` checks: the new version is committed but not published. */
   readonly holding: readonly CheckOutcome[];
   readonly rollback: boolean;
@@ -46,12 +49,15 @@ export async function checkOutput(
   write: Omit<CandidateWrite, 'deleteFlag'> & { readonly deleteFlag?: string | undefined },
   quality: OutputQuality,
   where: string,
+  stage: (source: string) => Promise<{ path: string; rows: number }>,
 ): Promise<CheckVerdict> {
   const rows = await checkRows(session, staging, columns, quality.checks, {
     layer: quality.layer,
     now: quality.now,
     deleteFlag: write.deleteFlag,
   });
+  const staged = await stage(rows.source);
+  if (!rows.materialized) await viewStaged(session, staged, columns, write.stagedPartitions);
   await session.createView(CHECK_VIEWS.candidate, candidateSql(write));
   const started = Date.now();
   const results = await evaluateChecks(session, CHECK_VIEWS.candidate, rows.versionChecks, {
@@ -80,10 +86,31 @@ export async function checkOutput(
     source: rows.source,
     quarantine: rows.quarantine,
     outcomes,
-    rows: rows.rows,
+    rows: rows.rows ?? staged.rows,
+    staged,
     holding,
     rollback: holding.some((outcome) => outcome.status === 'rolled_back'),
   };
+}
+
+/** {@link CHECK_VIEWS.written} over the staged output: the rows exactly as they will be committed. */
+async function viewStaged(
+  session: EngineSession,
+  staged: { path: string; rows: number },
+  columns: readonly SessionColumn[],
+  partitionColumns: readonly string[],
+): Promise<void> {
+  if (staged.rows === 0) {
+    // Nothing was staged (a partitioned write leaves no folder): the view is the rows' shape, without rows.
+    const typed = columns.map((column) => `CAST(NULL AS ${column.type}) AS ${quote(column.name)}`);
+    await session.createView(CHECK_VIEWS.written, `SELECT ${typed.join(', ')} WHERE false`);
+    return;
+  }
+  const partitions = partitionColumns.map((name) => ({
+    name,
+    type: columns.find((column) => column.name === name)?.type ?? 'VARCHAR',
+  }));
+  await session.createFileView(CHECK_VIEWS.written, staged.path, { partitions });
 }
 
 /**

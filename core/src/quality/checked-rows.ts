@@ -19,14 +19,19 @@ export const CHECK_VIEWS = {
 
 /** The job's checks split by what they judge, and the outcome of the row actions. */
 export interface CheckedRows {
-  /** Reads {@link CHECK_VIEWS.written}: the SQL to stage the output from. */
+  /**
+   * The SQL to stage the output from: {@link CHECK_VIEWS.written} after row actions; the rows as they are when the
+   * job has none (they are then checked in the staged output, so they are written once).
+   */
   readonly source: string;
+  /** Whether {@link CHECK_VIEWS.written} exists (row actions); otherwise it is to be made over the staged output. */
+  readonly materialized: boolean;
   /** Rows to quarantine with `_rule`, `_reason` and `_column`; undefined when there are none to look for. */
   readonly quarantine: string | undefined;
   /** Outcomes of the drop, quarantine and fix checks. */
   readonly outcomes: CheckOutcome[];
-  /** How many rows the job meant to write (before any was dropped or quarantined). */
-  readonly rows: number;
+  /** How many rows the job meant to write (before any was dropped or quarantined); undefined without row actions. */
+  readonly rows: number | undefined;
   /** The other checks, compiled: they judge the version about to be published. */
   readonly versionChecks: JobCheckToRun[];
 }
@@ -41,10 +46,11 @@ export interface RowCheckOptions {
 }
 
 /**
- * Materializes the rows a job writes (`staging`, its columns `columns`) as a Parquet file of the session, then
- * applies the drop, quarantine and fix checks to them in one counting pass: a row failing a quarantine check goes
- * to quarantine (with every check it failed), one failing a drop check is left out, and a failing fix check's
- * expressions replace its values. The other checks are compiled and returned to judge the version.
+ * Applies the drop, quarantine and fix checks to the rows a job writes (`staging`, its columns `columns`): the rows
+ * are materialized once as a Parquet file of the session and judged in one counting pass; a row failing a quarantine
+ * check goes to quarantine (with every check it failed), one failing a drop check is left out, and a failing fix
+ * check's expressions replace its values. The other checks are compiled and returned to judge the version. Without
+ * row actions nothing is materialized.
  */
 export async function checkRows(
   session: EngineSession,
@@ -53,8 +59,6 @@ export async function checkRows(
   checks: readonly DeclaredCheck[],
   options: RowCheckOptions,
 ): Promise<CheckedRows> {
-  const copy = await session.copyToParquet(staging, 'checked.parquet');
-  await session.createFileView(CHECK_VIEWS.rows, copy.path);
   const dataColumns = columns.filter((column) => column.name !== options.deleteFlag);
   const compiled = checks.map((check) => {
     const ctx = { relation: CHECK_VIEWS.rows, quote, columns: dataColumns, now: options.now };
@@ -63,6 +67,18 @@ export async function checkRows(
   });
   const rowActions = compiled.filter(({ check }) => ROW_ACTIONS.has(check.action));
   const versionChecks = compiled.filter(({ check }) => !ROW_ACTIONS.has(check.action)).map(({ check }) => check);
+  if (rowActions.length === 0) {
+    return {
+      source: staging,
+      materialized: false,
+      quarantine: undefined,
+      outcomes: [],
+      rows: undefined,
+      versionChecks,
+    };
+  }
+  const copy = await session.copyToParquet(staging, 'checked.parquet');
+  await session.createFileView(CHECK_VIEWS.rows, copy.path);
   const live = options.deleteFlag === undefined ? undefined : `NOT ${quote(options.deleteFlag)}`;
   const fails = (check: JobCheckToRun, predicate: string) =>
     `(${
@@ -108,6 +124,7 @@ export async function checkRows(
 
   return {
     source: `SELECT * FROM ${CHECK_VIEWS.written}`,
+    materialized: true,
     quarantine: quarantined.length === 0 ? undefined : quarantineSelect(quarantined, options.deleteFlag),
     outcomes,
     rows: copy.rows,

@@ -144,8 +144,9 @@ export async function incidentsRoutes(
         throw new InputError('Say what to change: state, assignee or note', { code: 'INCIDENT_CHANGE_EMPTY' });
       }
       const before = await found(ws, id);
-      if (state === 'open' && before.state === 'resolved') {
-        // A resolved incident stays resolved: the next failure opens a new one, so counts keep their meaning.
+      if (state !== undefined && state !== 'resolved' && before.state === 'resolved') {
+        // A resolved incident stays resolved: the next failure opens a new one, so counts keep their meaning (and
+        // a check never has two open incidents).
         throw new InputError('A resolved incident cannot be reopened: the next failure of its check opens a new one', {
           code: 'INCIDENT_RESOLVED',
           details: { id },

@@ -165,6 +165,31 @@ describe('the runner applies a job’s checks to its write', () => {
     assert.equal(overwrite.checks![0]!.observed, 5, 'an overwrite keeps none of the old rows');
   });
 
+  test('checks without row actions judge the staged output itself, partitioned ones too', async () => {
+    const checks = [
+      check('row_count', rowCount, { max: 6 }, { action: 'fail' }),
+      check('positive.amount', positive, { column: 'amount' }, { action: 'warn' }),
+    ];
+    const days = `SELECT id, amount, DATE '2026-01-01' + (id % 2) AS day FROM (${ROWS})`;
+    const sequenceBefore = sequence;
+    sequence += 1;
+    const request = kit.request(
+      { operator: writer({ sql: days, mode: 'overwrite_partitions', partitionBy: ['day'] }), output: 'silver.days' },
+      { runSequence: sequenceBefore + 1 },
+    );
+    const result = await kit.executor.run({ ...request, job: { ...request.job, checks } });
+    assert.deepEqual(
+      result.checks!.map((outcome) => [outcome.id, outcome.status, outcome.checked, outcome.failing, outcome.observed]),
+      [
+        ['row_count', 'passed', 1, 0, 5],
+        ['positive.amount', 'warned', 5, 2, null],
+      ],
+    );
+    assert.deepEqual((await kit.layout('silver.days')).partitionColumns, ['day']);
+    const empty = await run('silver.none', `${ROWS} WHERE false`, checks);
+    assert.equal(empty.checks![0]!.observed, 0, 'an empty write is checked too');
+  });
+
   test('gate: the version is committed but readers keep the published one until it is approved', async () => {
     const gate = [check('row_count', rowCount, { min: 4 }, { action: 'gate' })];
     const good = await run('gold.g', ROWS, gate);

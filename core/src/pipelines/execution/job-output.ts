@@ -136,7 +136,7 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
       request.mode === 'merge' && request.deleteWhen !== undefined
         ? [`coalesce((${request.deleteWhen}), false) AS ${quote(DELETE_FLAG)}`]
         : [];
-    let source = stagingSql(sql, plan, flag);
+    const source = stagingSql(sql, plan, flag);
     let verdict: CheckVerdict | undefined;
     if (options.quality !== undefined) {
       const staged = [
@@ -150,11 +150,13 @@ export function createJobOutput(options: JobOutputOptions): JobOutput {
         partition: options.partition,
         hasCurrent: options.initial !== undefined,
         deleteFlag: flag.length === 0 ? undefined : DELETE_FLAG,
+        stagedPartitions: partitionBy,
       };
-      verdict = await checkOutput(session, source, staged, shape, options.quality, where);
-      source = verdict.source;
+      verdict = await checkOutput(session, source, staged, shape, options.quality, where, (checked) =>
+        session.copyToParquet(checked, 'output.parquet', { partitionBy }),
+      );
     }
-    const copy = await session.copyToParquet(source, 'output.parquet', { partitionBy });
+    const copy = verdict?.staged ?? (await session.copyToParquet(source, 'output.parquet', { partitionBy }));
     throwIfCancelled(options.signal, where);
     const quarantined =
       verdict?.quarantine === undefined
