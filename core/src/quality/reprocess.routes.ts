@@ -50,7 +50,7 @@ export async function reprocessRoutes(
     async (request, reply) => {
       const { ws } = request.params;
       const dataset = `${request.params.layer}.${request.params.name}`;
-      const ids = request.body.ids ?? (await idsMatching(options, ws, dataset, request.body));
+      const ids = await idsMatching(options, ws, dataset, request.body);
       const { pipeline, jobId } = await writingJob(options.store, ws, dataset);
       const run = await options.runs.startRun({
         workspace: ws,
@@ -69,14 +69,18 @@ export async function reprocessRoutes(
   );
 }
 
-/** The ids of the quarantined rows of a check or run: `REPROCESS_INVALID` without a filter, or when none match. */
+/**
+ * The ids of the quarantined rows asked for (by id, check or run): `REPROCESS_INVALID` without a filter or when none
+ * match, `REPROCESS_ROWS_NOT_FOUND` when some ids are no longer there.
+ */
 async function idsMatching(
   options: { lake: LakeService; engine: Engine },
   workspace: string,
   dataset: string,
-  filter: { check?: string | undefined; runId?: string | undefined },
+  filter: { ids?: readonly string[] | undefined; check?: string | undefined; runId?: string | undefined },
 ): Promise<string[]> {
   const conditions = [
+    ...(filter.ids === undefined ? [] : [`${QUARANTINE_ID_SQL} IN (${filter.ids.map(literal).join(', ')})`]),
     ...(filter.check === undefined ? [] : [`check_id = ${literal(filter.check)}`]),
     ...(filter.runId === undefined ? [] : [`run_id = ${literal(filter.runId)}`]),
   ];
@@ -96,12 +100,19 @@ async function idsMatching(
       await session.close();
     }
   }
+  if (filter.ids !== undefined && ids.length < new Set(filter.ids).size) {
+    throw new InputError(
+      `${new Set(filter.ids).size - ids.length} of the rows are no longer in the quarantine of ${dataset} ` +
+        '(reprocessed, discarded or edited since): list the quarantine again',
+      { code: 'REPROCESS_ROWS_NOT_FOUND', details: { dataset } },
+    );
+  }
   if (ids.length === 0 || ids.length > MAX_ROWS || !ids.every(isQuarantineId)) {
     throw new InputError(
       ids.length === 0
         ? `No quarantined rows of ${dataset} match`
         : `More than ${MAX_ROWS} rows match: reprocess them in parts (by run)`,
-      { code: 'REPROCESS_INVALID', details: { dataset, ...filter } },
+      { code: 'REPROCESS_INVALID', details: { dataset, check: filter.check, runId: filter.runId } },
     );
   }
   return ids;
