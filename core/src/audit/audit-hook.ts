@@ -8,6 +8,17 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Requests that already have their entry (or were written off), so a request is recorded once at most. */
 const audited = new WeakSet<FastifyRequest>();
+/** Facts a route added to its request's entry with {@link addAuditDetails}. */
+const routeDetails = new WeakMap<FastifyRequest, Record<string, unknown>>();
+
+/**
+ * Adds facts to the audit entry the hook writes for this request (merged over earlier ones): what a change was and
+ * why, e.g. a discard's reason and row count. Call it before the work too, so a call that fails still says what it
+ * tried. Never pass secrets or row values.
+ */
+export function addAuditDetails(request: FastifyRequest, details: Readonly<Record<string, unknown>>): void {
+  routeDetails.set(request, { ...routeDetails.get(request), ...details });
+}
 
 /** Options of {@link installAuditHook}. */
 export interface AuditHookOptions {
@@ -128,6 +139,7 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown)
   const workspace = (request.params as { ws?: unknown } | undefined)?.ws;
   const principal = request.principal;
   const errorCode = reply.statusCode >= 400 ? errorCodeOf(payload) : undefined;
+  const details = { ...routeDetails.get(request), ...(errorCode === undefined ? {} : { errorCode }) };
   return {
     workspace: typeof workspace === 'string' ? workspace : undefined,
     principal: principal === undefined ? undefined : { id: principal.id, kind: principal.kind, name: principal.name },
@@ -141,7 +153,7 @@ function entryOf(request: FastifyRequest, reply: FastifyReply, payload: unknown)
     status: reply.statusCode,
     requestId: request.id,
     clientAddress: request.ip,
-    details: errorCode === undefined ? undefined : { errorCode },
+    details: Object.keys(details).length === 0 ? undefined : details,
   };
 }
 

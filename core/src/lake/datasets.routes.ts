@@ -63,7 +63,7 @@ const PREVIEW_TIMEOUT_MS = 30_000;
 /**
  * Datasets of a workspace: `GET …/datasets/:layer/:name` (schema, version, files, size, rows), `/history`, `/preview`
  * (through a sandboxed engine session, so the masks and row filters of the policy service apply), and `POST …/restore`
- * and `…/vacuum`.
+ * and `…/vacuum`. A dataset's quarantine has its own routes (quality/quarantine.routes.ts).
  */
 export async function datasetsRoutes(
   app: PluginHttpApp,
@@ -168,54 +168,6 @@ export async function datasetsRoutes(
           rows: rows.slice(0, limit),
           truncated: rows.length > limit,
         };
-      } finally {
-        await session.close();
-      }
-    },
-  );
-
-  app.get(
-    '/workspaces/:ws/datasets/:layer/:name/quarantine',
-    {
-      // Quarantined rows are raw source rows that no column mask can apply to: they need the PII permission.
-      config: { access: { permission: 'dataset:read-pii', audit: 'read' } },
-      schema: {
-        tags: ['datasets'],
-        summary: 'Rows set aside for a dataset (by loads and checks), with the reason, newest load first',
-        params: Params,
-        querystring: Type.Object({
-          loadId: Type.Optional(Type.String({ format: 'uuid' })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'default 100' })),
-        }),
-        response: {
-          200: Type.Object({
-            rows: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-            truncated: Type.Boolean(),
-          }),
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      const table = options.lake.quarantine(request.params.ws, `${request.params.layer}.${request.params.name}`);
-      let snapshot: DeltaSnapshot;
-      try {
-        snapshot = await table.snapshot();
-      } catch (error) {
-        if (error instanceof AssayError && error.code === 'DELTA_TABLE_NOT_FOUND')
-          return { rows: [], truncated: false };
-        throw error;
-      }
-      const { loadId } = request.query;
-      const limit = request.query.limit ?? 100;
-      const view = { ...(await table.view(snapshot)), name: 'quarantine.rows' };
-      const session = await options.engine.openSession({ views: [view], timeoutMs: PREVIEW_TIMEOUT_MS });
-      try {
-        const where = loadId === undefined ? '' : ` WHERE _load_id = '${loadId}'`;
-        const rows: Record<string, unknown>[] = [];
-        const sql = `SELECT * FROM quarantine.rows${where} ORDER BY _quarantined_at DESC, _source, line LIMIT ${limit + 1}`;
-        for await (const chunk of session.stream(sql)) rows.push(...chunk);
-        return { rows: rows.slice(0, limit), truncated: rows.length > limit };
       } finally {
         await session.close();
       }

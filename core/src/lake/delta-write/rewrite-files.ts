@@ -16,6 +16,8 @@ export interface RewriteOptions extends Pick<CommitOptions, 'txn' | 'putIfAbsent
   readonly scratchDir: string;
   readonly runId?: string;
   readonly user?: string;
+  /** More `commitInfo.operationParameters` (over the operation's own), e.g. why rows were changed. */
+  readonly operationParameters?: Readonly<Record<string, unknown>>;
 }
 
 /** What a copy-on-write operation did. */
@@ -96,7 +98,7 @@ export async function rewriteFiles(
       return {
         provenance: {
           operation: request.operation,
-          operationParameters: request.operationParameters,
+          operationParameters: { ...request.operationParameters, ...options.operationParameters },
           operationMetrics: {
             ...request.operationMetrics,
             numAddedFiles: adds.length,
