@@ -8,7 +8,9 @@ import type { PipelineService } from '../pipelines/apply/pipeline-service.ts';
 import type { RunService } from '../pipelines/runs/run-service.ts';
 import { reprocessRoutes } from './reprocess.routes.ts';
 import { incidentsRoutes } from './incidents.routes.ts';
+import { profileRoutes } from './profile.routes.ts';
 import { qualityRoutes } from './quality.routes.ts';
+import { quarantineRoutes } from './quarantine.routes.ts';
 
 /** What the quality routes are built from. */
 export interface QualityApiDeps {
@@ -27,6 +29,7 @@ export async function registerQualityApi(http: AssayHttpServer, deps: QualityApi
   const { db, lake, policies, events } = deps;
   await http.register(qualityRoutes, { prefix, db, lake, policies });
   await http.register(incidentsRoutes, { prefix, db, policies, events });
+  await http.register(quarantineRoutes, { prefix, lake, engine: deps.engine, policies });
   await http.register(reprocessRoutes, {
     prefix,
     lake,
@@ -34,4 +37,5 @@ export async function registerQualityApi(http: AssayHttpServer, deps: QualityApi
     runs: deps.runs,
     store: deps.pipelines.store,
   });
+  await http.register(profileRoutes, { prefix, lake, engine: deps.engine, policies, pipelines: deps.pipelines });
 }
