@@ -38,8 +38,11 @@ export function checkAction(
   check: Pick<DeclaredCheck, 'id' | 'action'>,
   layer: string,
   kind: CompiledCheck['kind'],
+  options: { readonly selfCommitted?: boolean } = {},
 ): CheckAction {
-  const action = check.action ?? defaultAction(layer, kind);
+  // A job that commits by itself (ingest) has no rows left to act on by the time its checks run: it warns.
+  const action =
+    check.action ?? (options.selfCommitted === true && kind === 'row' ? 'warn' : defaultAction(layer, kind));
   if (kind === 'aggregate' && ROW_ACTIONS.has(action)) {
     throw new InputError(
       `Check "${check.id}" judges the dataset as a whole, so it cannot ${action} rows: use warn, fail, gate or rollback`,

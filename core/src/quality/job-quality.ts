@@ -136,7 +136,7 @@ export function createJobQuality(options: JobQualityOptions): JobQuality {
       const checks = options.checks.map((check) => {
         const ctx = { relation: CHECK_VIEWS.candidate, quote, columns, now: output.now };
         const kind = check.definition.compile(ctx, check.config as never).kind;
-        const action = checkAction(check, output.layer, kind);
+        const action = checkAction(check, output.layer, kind, { selfCommitted: true });
         if (ROW_ACTIONS.has(action)) {
           throw new UserError(
             `${options.where} commits its rows itself (as ingest does), so check "${check.id}" cannot ${action} them: ` +
