@@ -2,7 +2,7 @@ export type { Permission, Principal, RouteAccess } from './access.ts';
 export { PERMISSIONS } from './access.ts';
 export type { ChangeLogRow } from './change-log.ts';
 export { CHANGE_LOG_COLUMNS, changeLogBatch, rowJson } from './change-log.ts';
-export type { CheckCompileContext, CheckDefinition, CompiledCheck } from './check.ts';
+export type { CheckCompileContext, CheckDefinition, CompiledCheck, HistoryJudge } from './check.ts';
 export { defineCheck } from './check.ts';
 export type {
   ConnectionCheckResult,

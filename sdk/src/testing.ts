@@ -250,17 +250,35 @@ export interface TestCheckResult {
   readonly failingPercent: number;
   readonly observed: number | null;
   readonly sample: Record<string, unknown>[];
+  /** An explanation: schema mismatches, `insufficient history: 2 of 4 observations on a Monday`, a change in %. */
+  readonly note?: string;
+  /** Checks judged against history: the value compared with (previous, rolling or seasonal median), or null. */
+  readonly baseline?: number | null;
+}
+
+/** Options of {@link evaluateChecks}. */
+export interface TestCheckOptions {
+  /** Failing rows kept per row check (default 10). */
+  sampleSize?: number;
+  /**
+   * Earlier observations of each history-based check, by check id (`check_1`, `check_2`... for checks without an
+   * id), oldest first, as the runner reads them from earlier runs' results.
+   */
+  history?: Readonly<Record<string, ReadonlyArray<{ readonly observed: number; readonly at: Date }>>>;
+  /** The time of this observation (freshness lag, weekday seasonality); now by default. */
+  now?: Date;
 }
 
 /**
  * Evaluates checks with core's evaluator, for check-type tests: `datasets` (`layer.name` → a DuckDB SELECT of
- * fixture rows) become sandboxed views, and the checks run against `target` (row checks in one pass).
+ * fixture rows) become sandboxed views, and the checks run against `target` (row checks in one pass), at
+ * `options.now` and with `options.history` as the earlier observations.
  */
 export async function evaluateChecks(
   datasets: Readonly<Record<string, string>>,
   target: string,
   checks: readonly TestCheck[],
-  options: { sampleSize?: number } = {},
+  options: TestCheckOptions = {},
 ): Promise<TestCheckResult[]> {
   const core = await coreModule<{
     evaluateTestChecks: (...args: Parameters<typeof evaluateChecks>) => Promise<TestCheckResult[]>;

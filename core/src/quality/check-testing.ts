@@ -16,6 +16,14 @@ export interface TestCheck {
   readonly mostly?: number;
 }
 
+/** Options of {@link evaluateTestChecks}: as the evaluator's, with each check's earlier observations given by id. */
+export interface TestCheckOptions {
+  readonly sampleSize?: number;
+  /** Earlier observations per check id (`check_1`... when the check has no id), oldest first. */
+  readonly history?: Readonly<Record<string, ReadonlyArray<{ readonly observed: number; readonly at: Date }>>>;
+  readonly now?: Date;
+}
+
 /**
  * Evaluates checks as a job's output would be checked: `datasets` (`layer.name` → a plain DuckDB SELECT of fixture
  * rows) become the sandboxed session's views, and the checks run against the view of `target`.
@@ -24,8 +32,9 @@ export async function evaluateTestChecks(
   datasets: Readonly<Record<string, string>>,
   target: string,
   checks: readonly TestCheck[],
-  options: { sampleSize?: number } = {},
+  options: TestCheckOptions = {},
 ): Promise<CheckResult[]> {
+  const { history, ...rest } = options;
   const dir = await mkdtemp(join(tmpdir(), 'assay-check-test-'));
   try {
     const instance = await DuckDBInstance.create(':memory:');
@@ -53,7 +62,10 @@ export async function evaluateTestChecks(
           where: check.where,
           mostly: check.mostly,
         })),
-        options,
+        {
+          ...rest,
+          ...(history === undefined ? {} : { history: async (checkId: string) => history[checkId] ?? [] }),
+        },
       );
     } finally {
       await session.close();

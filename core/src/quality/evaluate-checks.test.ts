@@ -106,7 +106,7 @@ describe('check evaluation', () => {
     assert.deepEqual(results[1]!.sample, [{ id: 2, city: null, amount: 250 }], 'the NULL amount passes the range');
     assert.equal(results[0]!.sample.length, 1, 'bounded by sampleSize');
     // One counting scan for all row checks, then one bounded sample per failing check.
-    assert.equal(statements.filter((sql) => sql.includes('count(*) FILTER')).length, 1);
+    assert.equal(statements.filter((sql) => sql.includes('count_if(')).length, 1);
     assert.equal(statements.length, 3);
   });
 
@@ -146,6 +146,97 @@ describe('check evaluation', () => {
         return true;
       });
     }
+  });
+});
+
+describe('context and history', () => {
+  const seen: Array<{ columns: unknown; now: Date }> = [];
+  const spy = defineCheck({
+    type: 'spy',
+    version: 1,
+    title: 'Spy',
+    config: Type.Object({}),
+    compile: (ctx) => {
+      seen.push({ columns: ctx.columns, now: ctx.now });
+      return { kind: 'aggregate', expression: 'count(*)', note: 'compiled with a note' };
+    },
+  });
+  const judged = defineCheck({
+    type: 'judged',
+    version: 1,
+    title: 'Judged',
+    config: Type.Object({ expression: Type.String(), min: Type.Optional(Type.Number()) }),
+    compile: (_ctx, config) => ({
+      kind: 'aggregate',
+      expression: config.expression,
+      ...(config.min === undefined ? {} : { min: config.min }),
+      history: { method: 'change', baseline: 'previous', maxDecreasePercent: 50 },
+    }),
+  });
+  const at = new Date('2024-05-06T12:00:00Z');
+
+  test('checks compile with the relation’s columns and the time of the observation; notes are carried', async () => {
+    seen.length = 0;
+    const [result] = await evaluateChecks(session, RELATION, [check('spy', spy, {})], { now: at });
+    assert.deepEqual(seen, [
+      {
+        columns: [
+          { name: 'id', type: 'INTEGER' },
+          { name: 'city', type: 'VARCHAR' },
+          { name: 'amount', type: 'INTEGER' },
+        ],
+        now: at,
+      },
+    ]);
+    assert.deepEqual([result!.passed, result!.observed, result!.note], [true, 5, 'compiled with a note']);
+    assert.equal('baseline' in result!, false, 'no history, no baseline');
+    const before = Date.now();
+    await evaluateChecks(session, RELATION, [check('spy', spy, {})]);
+    assert.ok(seen[1]!.now.getTime() >= before && seen[1]!.now.getTime() <= Date.now(), 'now by default');
+  });
+
+  test('history is asked for the checks that judge against it, and both bounds and history must pass', async () => {
+    const asked: string[] = [];
+    const history = async (id: string) => {
+      asked.push(id);
+      return id === 'halved' ? [{ observed: 11, at }] : [{ observed: 10, at }];
+    };
+    const results = await evaluateChecks(
+      session,
+      RELATION,
+      [
+        check('kept', judged, { expression: 'count(*)' }),
+        check('halved', judged, { expression: 'count(*)' }),
+        check('bounded', judged, { expression: 'count(*)', min: 6 }),
+        check('rows', rowCount, { min: 1 }),
+      ],
+      { history, now: at },
+    );
+    assert.deepEqual(asked.sort(), ['bounded', 'halved', 'kept']);
+    assert.deepEqual(
+      results.map((r) => [r.id, r.passed, r.observed, r.baseline, r.note]),
+      [
+        ['kept', true, 5, 10, '-50% against the previous value (10)'],
+        ['halved', false, 5, 11, '-54.5455% against the previous value (11), more than the allowed -50%'],
+        ['bounded', false, 5, 10, '-50% against the previous value (10)'],
+        ['rows', true, 5, undefined, undefined],
+      ],
+    );
+  });
+
+  test('without a history provider the history is empty; a NULL value fails with a note', async () => {
+    const [first] = await evaluateChecks(session, RELATION, [check('first', judged, { expression: 'count(*)' })]);
+    assert.deepEqual(
+      [first!.passed, first!.baseline, first!.note],
+      [true, null, 'no earlier observation to compare with'],
+    );
+    const [none] = await evaluateChecks(empty, RELATION, [check('none', judged, { expression: 'max(amount)' })], {
+      history: async () => [{ observed: 10, at }],
+    });
+    assert.deepEqual(
+      [none!.passed, none!.observed, none!.baseline, none!.note],
+      [false, null, null, 'no value observed'],
+    );
   });
 });
 

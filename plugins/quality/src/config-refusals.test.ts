@@ -5,13 +5,15 @@ import { evaluateChecks } from '@assay/sdk/testing';
 import plugin, { qualityChecks } from './index.ts';
 import { customSqlCheck } from './custom-sql.check.ts';
 import { meanCheck } from './mean.check.ts';
+import { nullRateCheck } from './null-rate.check.ts';
 import { rangeCheck } from './range.check.ts';
 import { regexCheck } from './regex.check.ts';
+import { rowCountChangeCheck } from './row-count-change.check.ts';
 import { rowCountCheck } from './row-count.check.ts';
 import { typeCheck } from './type.check.ts';
 import { uniqueCheck } from './unique.check.ts';
 
-const ctx = { relation: '"silver"."orders"', quote: quoteIdentifier };
+const ctx = { relation: '"silver"."orders"', quote: quoteIdentifier, columns: [], now: new Date() };
 
 function refuses(compile: () => unknown, message: RegExp): void {
   assert.throws(compile, (error: { code?: string; message: string }) => {
@@ -42,6 +44,26 @@ describe('configs the checks refuse', () => {
   test('aggregates: no bound, or min above max', () => {
     refuses(() => rowCountCheck.compile(ctx, {}), /row_count.*give min, max or both/);
     refuses(() => meanCheck.compile(ctx, { column: 'a', min: 2, max: 1 }), /mean.*above max/);
+  });
+  test('row_count_change: no bound, or a window without a rolling baseline', () => {
+    refuses(
+      () => rowCountChangeCheck.compile(ctx, {}),
+      /row_count_change.*give maxIncreasePercent, maxDecreasePercent/,
+    );
+    refuses(() => rowCountChangeCheck.compile(ctx, { baseline: 'rolling' }), /give maxIncreasePercent/);
+    refuses(
+      () => rowCountChangeCheck.compile(ctx, { maxDecreasePercent: 10, window: 3 }),
+      /window is the size of a rolling baseline/,
+    );
+    assert.deepEqual(rowCountChangeCheck.compile(ctx, { maxDecreasePercent: 10, baseline: 'rolling' }), {
+      kind: 'aggregate',
+      expression: 'count(*)',
+      history: { method: 'change', baseline: { rolling: 7 }, maxDecreasePercent: 10 },
+    });
+  });
+  test('null_rate: neither max nor maxSpike, or a window without maxSpike', () => {
+    refuses(() => nullRateCheck.compile(ctx, { column: 'a' }), /null_rate.*give max, maxSpike or both/);
+    refuses(() => nullRateCheck.compile(ctx, { column: 'a', max: 5, window: 3 }), /window is the baseline of maxSpike/);
   });
   test('unique: column and columns, or neither', () => {
     refuses(() => uniqueCheck.compile(ctx, {}), /either column or columns/);
@@ -76,12 +98,16 @@ describe('the plugin', () => {
         'regex',
         'type',
         'row_count',
+        'row_count_change',
+        'freshness',
         'null_rate',
         'mean',
         'stddev',
         'sum',
         'custom_sql',
         'referential',
+        'schema',
+        'anomaly',
       ],
     );
   });
