@@ -36,8 +36,25 @@ export interface UiHints {
   groups?: Array<{ title: string; fields: string[]; description?: string }>;
   /** Show a field only when another field has one of the given values: `{ key: { 'write.mode': ['merge'] } }`. */
   show?: Record<string, Record<string, unknown[]>>;
-  /** Input widget per field. */
-  widgets?: Record<string, 'text' | 'textarea' | 'sql' | 'code' | 'password' | 'dataset' | 'column' | 'columns'>;
+  /**
+   * Input widget per field. Check configs also say what their SQL and patterns are, so pipeline validation can judge
+   * them before a run: `sql-predicate` (one expression over a row), `sql-aggregate` (an aggregate over the rows),
+   * `regex` (an RE2 pattern).
+   */
+  widgets?: Record<
+    string,
+    | 'text'
+    | 'textarea'
+    | 'sql'
+    | 'sql-predicate'
+    | 'sql-aggregate'
+    | 'regex'
+    | 'code'
+    | 'password'
+    | 'dataset'
+    | 'column'
+    | 'columns'
+  >;
   /** Placeholder text per field. */
   placeholders?: Record<string, string>;
   /** Help text shown under a field. */

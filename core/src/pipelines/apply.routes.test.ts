@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { defineCheck, definePlugin, Type } from '@assay/sdk';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { literal } from '../engine/dataset-view.ts';
+import { stagedFilesIn } from '../lake/delta-write/staged-files.ts';
 import { startCoreTestPlatform } from '../testing/test-platform.ts';
 import { connectionYaml, FIXTURE_TOKEN, pipelineFixturePlugin, pipelineYaml } from './pipeline-fixtures.ts';
 
@@ -26,8 +33,57 @@ async function snapshot(ws = WS) {
   };
 }
 
+/** Check types shaped like the quality plugin's (config and `ui.widgets`), whose declarations validation judges. */
+const qualityLikePlugin = definePlugin({
+  id: 'apply-test-checks',
+  platform: '^0.1.0',
+  checks: [
+    defineCheck({
+      type: 'filled',
+      version: 1,
+      title: 'Filled',
+      config: Type.Object({ column: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+      ui: { widgets: { column: 'column' } },
+      compile: (ctx, config) => ({ kind: 'row', predicate: `${ctx.quote(config.column)} IS NOT NULL` }),
+    }),
+    defineCheck({
+      type: 'regex',
+      version: 1,
+      title: 'Matches',
+      config: Type.Object({ column: Type.String(), pattern: Type.String() }, { additionalProperties: false }),
+      ui: { widgets: { column: 'column', pattern: 'regex' } },
+      compile: (ctx, config) => ({
+        kind: 'row',
+        predicate: `regexp_full_match(${ctx.quote(config.column)}, ${literal(config.pattern)})`,
+      }),
+    }),
+    defineCheck({
+      type: 'custom_sql',
+      version: 1,
+      title: 'Custom SQL',
+      config: Type.Object(
+        {
+          predicate: Type.Optional(Type.String({ minLength: 1 })),
+          expression: Type.Optional(Type.String({ minLength: 1 })),
+          max: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: false },
+      ),
+      ui: { widgets: { predicate: 'sql-predicate', expression: 'sql-aggregate' } },
+      compile: (_ctx, config) =>
+        config.predicate === undefined
+          ? {
+              kind: 'aggregate',
+              expression: config.expression!,
+              ...(config.max === undefined ? {} : { max: config.max }),
+            }
+          : { kind: 'row', predicate: config.predicate },
+    }),
+  ],
+});
+
 before(async () => {
-  platform = await startCoreTestPlatform({ plugins: [pipelineFixturePlugin], worker: false });
+  platform = await startCoreTestPlatform({ plugins: [pipelineFixturePlugin, qualityLikePlugin], worker: false });
   await platform.createWorkspace(WS);
 });
 after(() => platform?.close());
@@ -312,5 +368,98 @@ describe('apply', () => {
     });
     assert.equal(applied.statusCode, 403);
     assert.equal(applied.json().error.code, 'PERMISSION_DENIED');
+  });
+
+  test('bad checks are refused at validation, every problem at once, with job, file, line and path', async () => {
+    // The output exists in the lake, so the columns the checks name are judged against its schema.
+    const staging = await mkdtemp(join(tmpdir(), 'assay-apply-checks-'));
+    try {
+      const file = join(staging, 'orders.parquet');
+      const duck = await (await DuckDBInstance.create(':memory:')).connect();
+      await duck.run(`COPY (SELECT 1 AS id, 2.5 AS amount, 'open' AS status) TO ${literal(file)} (FORMAT parquet)`);
+      duck.closeSync();
+      await platform.platform.lake.table(WS, 'silver.checked_orders').write({
+        mode: 'append',
+        staged: await stagedFilesIn(file, []),
+        columns: [
+          { name: 'id', type: 'INTEGER' },
+          { name: 'amount', type: 'DECIMAL(2,1)' },
+          { name: 'status', type: 'VARCHAR' },
+        ],
+        provenance: { operation: 'WRITE', runId: 'seed' },
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    const checked = pipelineYaml('checked-orders').replace(
+      '        - { check: not-null, column: id, action: fail }\n',
+      [
+        '        - { check: filled, column: qty }',
+        '        - { check: regex, column: status, pattern: "[a-" }',
+        '        - { check: custom_sql, predicate: "id IN (SELECT id FROM silver.customers)" }',
+        '        - { check: custom_sql, id: doubled, expression: "amount * 2", max: 10 }',
+        '        - { check: filled, column: qty, where: "amount > 0" }',
+        '        - { check: filled, column: status, action: fix }',
+        '',
+      ].join('\n'),
+    );
+    const mostly = pipelineYaml('lenient').replace(
+      'column: id, action: fail }',
+      'column: id, action: fail, mostly: 1.5 }',
+    );
+    const before = await snapshot();
+    const res = await apply({ files: files(['checked.yaml', checked], ['lenient.yaml', mostly]) });
+    assert.equal(res.statusCode, 400, res.body);
+    const { error } = res.json();
+    const problems = error.details.problems as Array<{
+      code: string;
+      file: string;
+      line: number;
+      path: string;
+      message: string;
+    }>;
+    assert.deepEqual(
+      problems.map((p) => `${p.file}:${p.line}: ${p.path} [${p.code}]`),
+      [
+        'checked.yaml:20: spec.jobs[1].checks[0].column [PIPELINE_CHECK_COLUMN_MISSING]',
+        'checked.yaml:21: spec.jobs[1].checks[1].pattern [PIPELINE_CHECK_REGEX_INVALID]',
+        'checked.yaml:22: spec.jobs[1].checks[2].predicate [PIPELINE_CHECK_SQL_INVALID]',
+        'checked.yaml:23: spec.jobs[1].checks[3].expression [PIPELINE_CHECK_SQL_INVALID]',
+        // Sorted by line, then column: the check's own position comes before its column's.
+        'checked.yaml:24: spec.jobs[1].checks[4] [PIPELINE_CHECK_ID_DUPLICATE]',
+        'checked.yaml:24: spec.jobs[1].checks[4].column [PIPELINE_CHECK_COLUMN_MISSING]',
+        'checked.yaml:25: spec.jobs[1].checks[5].action [PIPELINE_CHECK_INVALID]',
+        'lenient.yaml:20: spec.jobs[1].checks[0].mostly [DOCUMENT_INVALID]',
+      ],
+    );
+    assert.equal(error.code, 'PIPELINE_CHECK_COLUMN_MISSING');
+    assert.ok(
+      problems
+        .filter((p) => p.file === 'checked.yaml')
+        .every((p) => p.message.startsWith('job "checked_orders_clean"')),
+      JSON.stringify(problems),
+    );
+    assert.match(
+      problems[0]!.message,
+      /column "qty" is not a column of silver\.checked_orders \(its columns: id, amount, status\)/,
+    );
+    assert.match(problems[2]!.message, /use the referential check to compare with another dataset/);
+    assert.match(problems[7]!.message, /must be <= 1 \(got 1\.5\)/);
+    assert.deepEqual(await snapshot(), before, 'nothing was written');
+
+    const validated = await platform.inject({
+      method: 'POST',
+      url: `/api/v1/workspaces/${WS}/pipelines/validate`,
+      payload: { yaml: checked },
+    });
+    assert.equal(validated.statusCode, 200, validated.body);
+    assert.equal(validated.json().valid, false);
+    const pathsAndCodes = (list: Array<{ code: string; path: string }>) =>
+      list.map((p) => `${p.path} [${p.code}]`).sort();
+    assert.deepEqual(
+      pathsAndCodes(validated.json().problems),
+      pathsAndCodes(problems.filter((p) => p.file === 'checked.yaml')),
+      'the validate route reports the same problems',
+    );
   });
 });

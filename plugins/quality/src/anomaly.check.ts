@@ -49,7 +49,7 @@ export const anomalyCheck = defineCheck({
   ),
   ui: {
     order: ['metric', 'column', 'expression', 'sensitivity', 'seasonality', 'minHistory'],
-    widgets: { column: 'column', expression: 'sql' },
+    widgets: { column: 'column', expression: 'sql-aggregate' },
     show: { column: { metric: ['null_rate', 'sum'] }, expression: { metric: ['custom'] } },
     placeholders: { expression: 'count(DISTINCT customer_id)', sensitivity: '3.5' },
   },

@@ -34,7 +34,7 @@ export const customSqlCheck = defineCheck({
   ),
   ui: {
     order: ['predicate', 'expression', 'min', 'max'],
-    widgets: { predicate: 'sql', expression: 'sql' },
+    widgets: { predicate: 'sql-predicate', expression: 'sql-aggregate' },
     placeholders: { predicate: 'shipped_at >= ordered_at', expression: 'sum(amount) / count(*)' },
     help: { predicate: 'Give either a predicate, or an expression with min and/or max' },
   },

@@ -18,7 +18,7 @@ export const regexCheck = defineCheck({
     },
     { additionalProperties: false },
   ),
-  ui: { widgets: { column: 'column' }, placeholders: { pattern: '[A-Z]{2}-\\d{4}' } },
+  ui: { widgets: { column: 'column', pattern: 'regex' }, placeholders: { pattern: '[A-Z]{2}-\\d{4}' } },
   compile: (ctx, config) => {
     if (config.pattern === '') throw checkConfigError('regex', 'pattern is empty: give the pattern values must match');
     const options = config.caseInsensitive === true ? ", 'i'" : '';

@@ -6,6 +6,7 @@ import type { PipelineGraph } from '../document/pipeline-graph.ts';
 import type { PipelineDocument } from '../document/pipeline-document.ts';
 import { validatePipeline } from '../document/validate-pipeline.ts';
 import type { PipelineWithVersion } from '../store/pipeline-records.ts';
+import { datasetColumnsReader } from './dataset-columns.ts';
 import { existingDatasets } from './existing-datasets.ts';
 import { createValidationContext } from './validation-context.ts';
 
@@ -54,6 +55,7 @@ export async function checkPipelines(
   const context = createValidationContext(deps.registry, {
     connections: scope.connections,
     datasets: new Set([...produced, ...inLake]),
+    datasetColumns: datasetColumnsReader(deps.lake, scope.workspace),
   });
 
   const problems: DocumentProblem[] = [];

@@ -7,9 +7,11 @@ export interface WorkspaceFacts {
   readonly connections: ReadonlyMap<string, string>;
   /** Datasets that exist in the lake, or that a pipeline of the workspace or of the same apply writes. */
   readonly datasets: ReadonlySet<string>;
+  /** The columns of a dataset in the lake; undefined when it has no table yet. */
+  readonly datasetColumns: (dataset: string) => Promise<string[] | undefined>;
 }
 
-/** Adapts the plugin registry and the workspace's facts to the synchronous lookups validation makes. */
+/** Adapts the plugin registry and the workspace's facts to the lookups validation makes. */
 export function createValidationContext(
   registry: ContributionRegistry,
   facts: WorkspaceFacts,
@@ -24,10 +26,11 @@ export function createValidationContext(
     operatorTypes: () => [...new Set(registry.operators.map((entry) => entry.type))],
     check: (type) => {
       const entry = registry.check(type);
-      return entry === undefined ? undefined : { config: entry.config };
+      return entry === undefined ? undefined : { config: entry.config, widgets: entry.ui?.widgets };
     },
     connectionType: (name) => facts.connections.get(name),
     connectorStreamConfig: (type) => registry.connector(type)?.definition.streamConfig,
     datasetExists: (dataset) => facts.datasets.has(dataset),
+    datasetColumns: (dataset) => facts.datasetColumns(dataset),
   };
 }

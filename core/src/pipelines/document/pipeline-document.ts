@@ -65,7 +65,9 @@ export const JobCheckSchema = Type.Object(
         description: 'Names the check in results and incidents; by default its type and column(s)',
       }),
     ),
-    where: Type.Optional(Type.String({ minLength: 1, description: 'A SQL predicate: only rows for which it holds are checked' })),
+    where: Type.Optional(
+      Type.String({ minLength: 1, description: 'A SQL predicate: only rows for which it holds are checked' }),
+    ),
     mostly: Type.Optional(
       Type.Number({ minimum: 0, maximum: 1, description: 'The fraction of checked rows that must pass (default 1)' }),
     ),
@@ -75,7 +77,11 @@ export const JobCheckSchema = Type.Object(
       }),
     ),
     weight: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, maximum: 100, description: "The check's weight in the quality score (default 1)" }),
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 100,
+        description: "The check's weight in the quality score (default 1)",
+      }),
     ),
   },
   { additionalProperties: true },

@@ -1,21 +1,26 @@
 import { checkConfig } from './check-config.ts';
 import type { DocumentProblem } from './document-problem.ts';
-import { appendPath, formatPath, type PathSegment } from './document-path.ts';
+import { appendPath } from './document-path.ts';
 import type { JobCheck, JobSpec } from './pipeline-document.ts';
+import { validateCheck } from './validate-check.ts';
+import { duplicateCheckIdProblems } from './validate-check-ids.ts';
+import type { CheckSqlParser } from './validate-check-parser.ts';
 import type { OperatorInfo, PipelineValidationContext } from './validate-pipeline.ts';
 
 /** The operator whose `config.streamConfig` is checked against the connection's connector. */
 const INGEST_OPERATOR = 'ingest';
 
 /**
- * Checks one job against its operator and the workspace and returns it normalized (version pinned, config with
- * defaults and `connection`). A job whose operator is unknown comes back as written.
+ * Checks one job against its operator and the workspace, and its checks (see `validateCheck`), and returns it
+ * normalized (version pinned, config with defaults and `connection`). A job whose operator is unknown comes back as
+ * written, its checks unchecked.
  */
-export function validateJob(
+export async function validateJob(
   job: JobSpec,
   index: number,
   context: PipelineValidationContext,
-): { job: JobSpec; problems: DocumentProblem[] } {
+  parser: CheckSqlParser,
+): Promise<{ job: JobSpec; problems: DocumentProblem[] }> {
   const at = `spec.jobs[${index}]`;
   const problems: DocumentProblem[] = [];
   const report = (code: string, path: string, message: string) =>
@@ -98,14 +103,36 @@ export function validateJob(
       })),
     );
   }
-  const checks = job.checks?.map((entry, position) => {
-    const result = validateCheck(entry, ['spec', 'jobs', index, 'checks', position], job.id, context);
-    problems.push(...result.problems);
-    return result.check;
-  });
+  let checks: JobCheck[] | undefined;
+  if (job.checks !== undefined) {
+    // Columns are judged only against an output that exists: the first run of a new one reports its own.
+    const columns =
+      job.output === undefined || job.checks.length === 0 ? undefined : await context.datasetColumns(job.output);
+    const mayAdd = columns === undefined ? [] : await columnsTheJobMayAdd(job, context);
+    checks = [];
+    for (const [position, entry] of job.checks.entries()) {
+      const base = ['spec', 'jobs', index, 'checks', position];
+      const scope = { base, jobId: job.id, output: job.output, columns, mayAdd, context, parser };
+      const result = await validateCheck(entry, scope);
+      problems.push(...result.problems);
+      checks.push(result.check);
+    }
+    problems.push(...duplicateCheckIdProblems(job.checks, ['spec', 'jobs', index, 'checks'], job.id));
+  }
   const normalized: JobSpec = { ...job, version: operator.version, config: normalizedConfig };
   if (checks !== undefined) normalized.checks = checks;
   return { job: normalized, problems };
+}
+
+/**
+ * Column names the job may add to its output this time: its inputs' columns (a `SELECT *` passes a new input column
+ * on) and every identifier its config mentions (a new `AS name`, a declared schema column). A check naming a column
+ * in none of these, nor in the output, names a column the job cannot write: a typo, refused at validation.
+ */
+async function columnsTheJobMayAdd(job: JobSpec, context: PipelineValidationContext): Promise<string[]> {
+  const inputs = await Promise.all((job.inputs ?? []).map((input) => context.datasetColumns(input)));
+  const mentioned = JSON.stringify(job.config ?? {}).match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
+  return [...inputs.flatMap((columns) => columns ?? []), ...mentioned];
 }
 
 /** Inputs and output against what the operator takes and writes. Paths are relative to the job. */
@@ -162,31 +189,4 @@ function partitionProblems(job: JobSpec, operator: OperatorInfo, config: Record<
       path: appendPath('.partitions.inputs', dataset),
       message: `job "${job.id}": ${dataset} is not one of the job's inputs, so it cannot be narrowed to a partition`,
     }));
-}
-
-/** A declared check: its type installed, its other properties valid for that type. */
-function validateCheck(
-  entry: JobCheck,
-  base: readonly PathSegment[],
-  jobId: string,
-  context: PipelineValidationContext,
-): { check: JobCheck; problems: DocumentProblem[] } {
-  const type = context.check(entry.check);
-  if (type === undefined) {
-    // A check that cannot run must never pass silently: refusing it is the only safe answer.
-    const message =
-      `job "${jobId}": check type "${entry.check}" is not installed, so the check could never run: ` +
-      'install the plugin that provides it or remove the check';
-    return {
-      check: entry,
-      problems: [{ code: 'PIPELINE_CHECK_UNKNOWN', path: formatPath([...base, 'check']), message }],
-    };
-  }
-  // The properties every check has are the runner's; the rest is the check type's config.
-  const { check, action, id, where, mostly, fix, weight, ...settings } = entry;
-  const common = Object.fromEntries(
-    Object.entries({ action, id, where, mostly, fix, weight }).filter(([, value]) => value !== undefined),
-  );
-  const checked = checkConfig(type.config, settings, { code: 'PIPELINE_CONFIG_INVALID', base });
-  return { check: { check, ...common, ...checked.value }, problems: checked.problems };
 }

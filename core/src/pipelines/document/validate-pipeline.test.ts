@@ -87,6 +87,7 @@ function context(overrides: Partial<PipelineValidationContext> = {}): PipelineVa
     connectionType: (name) => CONNECTIONS[name],
     connectorStreamConfig: (type) => STREAMS[type],
     datasetExists: (dataset) => dataset === 'bronze.products',
+    datasetColumns: async () => undefined,
     ...overrides,
   };
 }
