@@ -67,7 +67,7 @@ interface SerializedSql {
  */
 export function createCheckSqlParser(): CheckSqlParser {
   let opened: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> | undefined;
-  let aggregates: Promise<ReadonlySet<string>> | undefined;
+  let functions: Promise<FunctionNames> | undefined;
   let template: Promise<SerializedSql> | undefined;
   const connect = async () => {
     opened ??= DuckDBInstance.create(':memory:').then(async (instance) => ({
@@ -108,8 +108,11 @@ export function createCheckSqlParser(): CheckSqlParser {
         return { refused: 'is not one expression: its parentheses do not balance' };
       }
       const facts = { aggregates: [] as string[], bareColumns: [] as string[] };
-      aggregates ??= connect().then(aggregateNames);
-      const refused = walk(item, { inAggregate: false, lambda: new Set() }, await aggregates, facts);
+      functions ??= connect().then(async (connection) => ({
+        aggregates: await aggregateNames(connection),
+        tables: await tableFunctionNames(connection),
+      }));
+      const refused = walk(item, { inAggregate: false, lambda: new Set() }, await functions, facts);
       return refused === undefined ? { facts } : { refused };
     },
 
@@ -143,12 +146,12 @@ export function createCheckSqlParser(): CheckSqlParser {
 function walk(
   value: unknown,
   scope: { readonly inAggregate: boolean; readonly lambda: ReadonlySet<string> },
-  aggregates: ReadonlySet<string>,
+  functions: FunctionNames,
   facts: { aggregates: string[]; bareColumns: string[] },
 ): string | undefined {
   if (Array.isArray(value)) {
     for (const item of value) {
-      const refused = walk(item, scope, aggregates, facts);
+      const refused = walk(item, scope, functions, facts);
       if (refused !== undefined) return refused;
     }
     return undefined;
@@ -167,7 +170,10 @@ function walk(
   }
   if (kind === 'FUNCTION' && typeof node.function_name === 'string') {
     const name = node.function_name.toLowerCase();
-    if (aggregates.has(name)) {
+    if (functions.tables.has(name)) {
+      return `calls ${name}(), a table function, which reads files or generates rows: use scalar functions of the row`;
+    }
+    if (functions.aggregates.has(name)) {
       facts.aggregates.push(name);
       inner = { ...scope, inAggregate: true };
     }
@@ -176,14 +182,29 @@ function walk(
     const lhs = node.lhs as { class?: string; column_names?: string[]; children?: unknown[] } | undefined;
     const parameters = lhs?.class === 'COLUMN_REF' ? [lhs] : ((lhs?.children ?? []) as Array<typeof lhs>);
     const names = parameters.flatMap((parameter) => parameter?.column_names ?? []);
-    return walk(node.expr, { ...scope, lambda: new Set([...scope.lambda, ...names]) }, aggregates, facts);
+    return walk(node.expr, { ...scope, lambda: new Set([...scope.lambda, ...names]) }, functions, facts);
   }
   for (const [key, child] of Object.entries(node)) {
     if (key === 'alias' || key === 'query_location') continue;
-    const refused = walk(child, inner, aggregates, facts);
+    const refused = walk(child, inner, functions, facts);
     if (refused !== undefined) return refused;
   }
   return undefined;
+}
+
+/** Function names by what they are: aggregates (and macros calling one), and table functions only. */
+interface FunctionNames {
+  readonly aggregates: ReadonlySet<string>;
+  readonly tables: ReadonlySet<string>;
+}
+
+/** Table functions and table macros whose names no scalar function or macro shares. */
+async function tableFunctionNames(connection: DuckDBConnection): Promise<ReadonlySet<string>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT lower(function_name) AS name FROM duckdb_functions() GROUP BY lower(function_name)
+     HAVING bool_or(function_type IN ('table', 'table_macro')) AND NOT bool_or(function_type IN ('scalar', 'macro', 'aggregate'))`,
+  );
+  return new Set(reader.getRowObjectsJson().map((row) => String(row.name)));
 }
 
 /**

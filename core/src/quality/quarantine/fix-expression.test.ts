@@ -26,24 +26,24 @@ describe('fix expressions', () => {
 
   test('statements, queries, table functions, aggregates, windows and parameters are refused', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['amount; DROP TABLE t', /not a valid SQL expression: syntax error at or near ";"/],
-      ['amount); DROP TABLE t; SELECT (1', /single expression, without a semicolon/],
-      ['amount); SELECT (1', /single expression, without a semicolon/],
+      ['amount; DROP TABLE t', /not a SQL expression: syntax error at or near ";"/],
+      ['amount); DROP TABLE t; SELECT (1', /several statements, not one expression/],
+      ['amount); SELECT (1', /several statements, not one expression/],
       ['', /non-empty/],
       ['   ', /non-empty/],
       ['x'.repeat(4001), /at most 4000/],
-      ['amount +', /not a valid SQL expression/],
-      ['(SELECT 1)', /may not contain a subquery/],
-      ['EXISTS (SELECT 1)', /may not contain a subquery/],
-      ['amount) AS x FROM rows --', /not a valid SQL expression/],
-      ['amount) AS assay_fix_value, (1', /single expression, not a query/],
-      ['amount) AS a, (amount', /single expression, not a query/],
-      ['1 UNION SELECT 2', /not a valid|single expression/],
-      ["read_csv('/etc/passwd')", /may not call read_csv\(\)/],
+      ['amount +', /not a SQL expression/],
+      ['(SELECT 1)', /contains a subquery/],
+      ['EXISTS (SELECT 1)', /contains a subquery/],
+      ['amount) AS x FROM rows --', /not a SQL expression/],
+      ['amount) AS assay_fix_value, (1', /not one expression: it adds to the query/],
+      ['amount) AS a, (amount', /not one expression: it adds to the query/],
+      ['1 UNION SELECT 2', /not a SQL expression|not one expression/],
+      ["read_csv('/etc/passwd')", /calls read_csv\(\), a table function/],
       ['sum(amount)', /may not call sum\(\)/],
-      ['count(*) OVER ()', /may not contain a window/],
-      ['$1', /may not contain a parameter/],
-      ['?', /may not contain a parameter/],
+      ['count(*) OVER ()', /uses a window function/],
+      ['$1', /has a parameter/],
+      ['?', /has a parameter/],
     ];
     for (const [expression, message] of cases) {
       const error = await refusal(expression);
