@@ -10,13 +10,20 @@
 // each is reported.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineCheck, defineOperator, Type, type OutputWriteRequest } from '@assay/sdk';
+import { defineOperator, Type, type OutputWriteRequest } from '@assay/sdk';
 import { createJobTestKit } from '@assay/core/job-testing';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { datasetViewSql, literal, type DatasetView } from '../core/src/engine/dataset-view.ts';
+import { datasetViewSql, type DatasetView } from '../core/src/engine/dataset-view.ts';
 import { openSession, type EngineSession } from '../core/src/engine/engine-session.ts';
 import { evaluateChecks, type CheckToRun } from '../core/src/quality/evaluate-checks.ts';
 import type { DeclaredCheck } from '../core/src/quality/job-checks.ts';
+import {
+  betweenFixture as between,
+  matchesFixture as matches,
+  maxLengthFixture as maxLength,
+  notNullFixture as notNull,
+  oneOfFixture as oneOf,
+} from '../core/src/quality/row-check-fixtures.ts';
 import { printFigure } from './bench-figure.ts';
 
 const ROWS = Number(process.env.BENCH_QUALITY_ROWS ?? 10_000_000);
@@ -42,52 +49,6 @@ const COLUMNS = ['id', 'customer_id', 'amount', 'ordered_on', 'code', 'status', 
 const PLAIN_SCAN = `SELECT count(*) AS rows, sum(id) AS ids, sum(customer_id) AS customers, sum(amount) AS amount,
   max(ordered_on) AS latest, max(length(code)) AS code, max(length(status)) AS status, count(note) AS notes,
   max(length(note)) AS note FROM ${RELATION}`;
-
-const notNull = defineCheck({
-  type: 'not_null',
-  version: 1,
-  title: 'Not null',
-  config: Type.Object({ column: Type.String() }),
-  compile: (ctx, config) => ({ kind: 'row', predicate: `${ctx.quote(config.column)} IS NOT NULL` }),
-});
-/** Bounds are SQL literals, so one type covers numbers and dates. */
-const between = defineCheck({
-  type: 'between',
-  version: 1,
-  title: 'Between',
-  config: Type.Object({ column: Type.String(), min: Type.String(), max: Type.String() }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `${ctx.quote(config.column)} BETWEEN ${config.min} AND ${config.max}`,
-  }),
-});
-const matches = defineCheck({
-  type: 'matches',
-  version: 1,
-  title: 'Matches',
-  config: Type.Object({ column: Type.String(), pattern: Type.String() }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `regexp_full_match(${ctx.quote(config.column)}, ${literal(config.pattern)})`,
-  }),
-});
-const oneOf = defineCheck({
-  type: 'one_of',
-  version: 1,
-  title: 'One of',
-  config: Type.Object({ column: Type.String(), values: Type.Array(Type.String()) }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `${ctx.quote(config.column)} IN (${config.values.map(literal).join(', ')})`,
-  }),
-});
-const maxLength = defineCheck({
-  type: 'max_length',
-  version: 1,
-  title: 'Maximum length',
-  config: Type.Object({ column: Type.String(), max: Type.Number() }),
-  compile: (ctx, config) => ({ kind: 'row', predicate: `length(${ctx.quote(config.column)}) <= ${config.max}` }),
-});
 
 /** Twenty row checks over the seven columns, all passing; one narrowed by `where`. */
 const CHECKS: DeclaredCheck[] = [

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startTestPlatform, type TestPlatform } from '@assay/core/test-platform';
+import { startTestPlatform, type TestPlatform } from '@assay/sdk/testing';
 
 const WS = 'dq';
 let platform: TestPlatform;

@@ -7,57 +7,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { defineCheck, Type } from '@assay/sdk';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { datasetViewSql, literal, type DatasetView } from '../engine/dataset-view.ts';
 import { openSession, type EngineSession } from '../engine/engine-session.ts';
 import { evaluateChecks, type CheckToRun } from './evaluate-checks.ts';
-
-const notNull = defineCheck({
-  type: 'not-null',
-  version: 1,
-  title: 'Not null',
-  config: Type.Object({ column: Type.String() }),
-  compile: (ctx, config) => ({ kind: 'row', predicate: `${ctx.quote(config.column)} IS NOT NULL` }),
-});
-/** Bounds are SQL literals, so one type covers numbers and dates. */
-const between = defineCheck({
-  type: 'between',
-  version: 1,
-  title: 'Between',
-  config: Type.Object({ column: Type.String(), min: Type.String(), max: Type.String() }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `${ctx.quote(config.column)} BETWEEN ${config.min} AND ${config.max}`,
-  }),
-});
-const matches = defineCheck({
-  type: 'matches',
-  version: 1,
-  title: 'Matches a pattern',
-  config: Type.Object({ column: Type.String(), pattern: Type.String() }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `regexp_full_match(${ctx.quote(config.column)}, ${literal(config.pattern)})`,
-  }),
-});
-const oneOf = defineCheck({
-  type: 'one-of',
-  version: 1,
-  title: 'One of',
-  config: Type.Object({ column: Type.String(), values: Type.Array(Type.String()) }),
-  compile: (ctx, config) => ({
-    kind: 'row',
-    predicate: `${ctx.quote(config.column)} IN (${config.values.map(literal).join(', ')})`,
-  }),
-});
-const maxLength = defineCheck({
-  type: 'max-length',
-  version: 1,
-  title: 'Maximum length',
-  config: Type.Object({ column: Type.String(), max: Type.Number() }),
-  compile: (ctx, config) => ({ kind: 'row', predicate: `length(${ctx.quote(config.column)}) <= ${config.max}` }),
-});
+import {
+  betweenFixture as between,
+  matchesFixture as matches,
+  maxLengthFixture as maxLength,
+  notNullFixture as notNull,
+  oneOfFixture as oneOf,
+} from './row-check-fixtures.ts';
 
 const ROWS = 1000;
 const RELATION = '"silver"."orders"';
