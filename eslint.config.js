@@ -1,10 +1,14 @@
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
+import svelteConfig from './portal/svelte.config.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.assay/**', 'portal/.svelte-kit/**', 'portal/build/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  ...svelte.configs.prettier,
   {
     files: ['**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -23,6 +27,28 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['error'] }],
+    },
+  },
+  {
+    // Portal components: TypeScript inside Svelte, type-checked like the .ts files; svelte-check reports
+    // undefined names (browser globals included), so ESLint's no-undef would only repeat it without the types.
+    files: ['portal/**/*.svelte', 'portal/**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: true,
+        tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: ['.svelte'],
+        parser: tseslint.parser,
+        svelteConfig,
+      },
+    },
+    rules: {
+      'no-undef': 'off',
+      // The portal is always served at the origin's root (no kit.paths.base), and return-to paths are dynamic.
+      'svelte/no-navigation-without-resolve': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
   {

@@ -50,6 +50,8 @@ const PUBLIC_ROUTES = [
   'GET /healthz',
   'GET /readyz',
   'GET /metrics',
+  'GET /*',
+  'GET /api/v1/auth/options',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/setup',
   'GET /api/v1/auth/oidc/login',

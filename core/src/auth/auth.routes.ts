@@ -45,7 +45,10 @@ export interface AuthRoutesOptions {
   endSessionUrl?: (idToken: string | undefined) => Promise<string | undefined>;
 }
 
-/** Local login and logout, first-admin setup, the caller's profile (`/me`) and password change. */
+/**
+ * Local login and logout, first-admin setup, the sign-in options the portal asks first, the caller's profile (`/me`)
+ * and password change.
+ */
 export async function authRoutes(app: PluginHttpApp, options: AuthRoutesOptions): Promise<void> {
   const { identity, config } = options;
 
@@ -58,6 +61,31 @@ export async function authRoutes(app: PluginHttpApp, options: AuthRoutesOptions)
     setSessionCookies(reply, config, { secret, csrfToken: session.csrfToken, expiresAt: session.expiresAt });
     return session;
   };
+
+  // Once an admin exists setup never comes back, so only the answer "needed" costs a query each time.
+  let setupDone = false;
+  app.get(
+    '/auth/options',
+    {
+      config: { access: { public: true } },
+      schema: {
+        tags: ['auth'],
+        summary: 'How to sign in here: whether first-run setup is needed and whether single sign-on is configured',
+        response: {
+          200: Type.Object({
+            setupRequired: Type.Boolean({
+              description: 'No user exists yet: create the first admin (POST /auth/setup)',
+            }),
+            sso: Type.Boolean({ description: 'OIDC is configured: GET /auth/oidc/login starts single sign-on' }),
+          }),
+        },
+      },
+    },
+    async () => {
+      setupDone ||= (await identity.users.count()) > 0;
+      return { setupRequired: !setupDone, sso: config.oidc !== undefined };
+    },
+  );
 
   app.post(
     '/auth/login',

@@ -15,6 +15,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { healthRoutes, type ReadinessCheck } from './health.routes.ts';
 import { installHttpMetrics } from './http-metrics.ts';
 import { installOpenApi } from './openapi.ts';
+import { PORTAL_BUILD_DIR, portalStatic } from './portal-static.ts';
 
 /** The app every core and plugin route is registered on. */
 export type AssayHttpServer = PluginHttpApp;
@@ -39,7 +40,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /**
  * Builds the Fastify app with what every route relies on: TypeBox validation, request ids (taken from
  * `x-request-id` when a proxy sends a sane one, echoed back), the error contract, a request-scoped awilix
- * container, access control on every route, HTTP metrics, the OpenAPI document and the health endpoints. Feature routes are added by the caller.
+ * container, access control on every route, HTTP metrics, the OpenAPI document, the health endpoints and the
+ * portal at `/`. Feature routes are added by the caller.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<AssayHttpServer> {
   registerAjvFormats();
@@ -78,5 +80,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Assa
   });
   installHttpMetrics(app, options.metrics);
   healthRoutes(app, { checks: options.readiness, isDraining: options.isDraining });
+  await app.register(portalStatic, { root: PORTAL_BUILD_DIR });
   return app;
 }

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '@assay/core/test-database';
+import { runAssay, tempHome, type AssayProcess } from '../support/assay-process.ts';
+
+/** The portal build core serves; the browser tests run against it and never build it themselves. */
+export const PORTAL_BUILD = join(import.meta.dirname, '..', '..', 'portal', 'build');
+
+/** A real `assay serve` on a fresh database with no users, as a new installation starts. */
+export interface PortalServer {
+  readonly address: string;
+  /** The one-time setup token the server printed on stderr. */
+  readonly setupToken: string;
+  readonly process: AssayProcess;
+  stop(): Promise<void>;
+}
+
+/** Fails with how to fix it when the portal has not been built. */
+export function assertPortalBuilt(): void {
+  if (!existsSync(join(PORTAL_BUILD, 'index.html'))) {
+    throw new Error(`The portal is not built (no ${PORTAL_BUILD}/index.html): run \`npm run build:portal\` first`);
+  }
+}
+
+/** `config` becomes the server's assay.yaml; `port` 0 lets the system choose. */
+export async function startPortalServer(options: { config?: object; port?: number } = {}): Promise<PortalServer> {
+  const database: TestDatabase = await createTestDatabase();
+  const home = await tempHome('assay-portal-e2e-');
+  if (options.config !== undefined) await writeFile(join(home, 'assay.yaml'), JSON.stringify(options.config));
+  const server = runAssay(
+    ['serve', '--no-worker'],
+    {
+      ASSAY_HOME: home,
+      DATABASE_URL: database.url,
+      PORT: String(options.port ?? 0),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      // The browser reaches the server over plain HTTP on 127.0.0.1.
+      ASSAY_COOKIE_SECURE: 'false',
+    },
+    home,
+  );
+  const stop = async () => {
+    await server.stop('SIGTERM');
+    await database.drop();
+    await rm(home, { recursive: true, force: true });
+  };
+  try {
+    const listening = await server.waitForLog((line) => line.msg === 'Assay is listening', 60_000);
+    const address = String(listening.address).replace('localhost', '127.0.0.1');
+    const setupToken = await waitFor(() =>
+      server.stderr.map((l) => /^\s+(setup_[A-Za-z0-9_-]{43})$/.exec(l)?.[1]).find(Boolean),
+    );
+    return { address, setupToken, process: server, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('assay serve printed no setup token');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
