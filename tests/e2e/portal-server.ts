@@ -23,13 +23,15 @@ export function assertPortalBuilt(): void {
   }
 }
 
-/** `config` becomes the server's assay.yaml; `port` 0 lets the system choose. */
-export async function startPortalServer(options: { config?: object; port?: number } = {}): Promise<PortalServer> {
+/** `config` becomes the server's assay.yaml; `port` 0 lets the system choose; `worker` also runs pipelines. */
+export async function startPortalServer(
+  options: { config?: object; port?: number; worker?: boolean } = {},
+): Promise<PortalServer> {
   const database: TestDatabase = await createTestDatabase();
   const home = await tempHome('assay-portal-e2e-');
   if (options.config !== undefined) await writeFile(join(home, 'assay.yaml'), JSON.stringify(options.config));
   const server = runAssay(
-    ['serve', '--no-worker'],
+    options.worker === true ? ['serve'] : ['serve', '--no-worker'],
     {
       ASSAY_HOME: home,
       DATABASE_URL: database.url,

@@ -25,7 +25,7 @@ import { usersRoutes } from '../auth/users.routes.ts';
 import { createEventBus } from '../events/event-bus.ts';
 import { createHttpServer, type AssayHttpServer } from '../http/http-server.ts';
 import { createEngine } from '../engine/engine.ts';
-import { datasetsRoutes } from '../lake/datasets.routes.ts';
+import { registerDatasetsApi } from '../lake/datasets-api.ts';
 import { registerQualityApi } from '../quality/quality-api.ts';
 import { createLakeService, type LakeService } from '../lake/lake-service.ts';
 import { createDataPolicyService } from '../governance/data-policy-service.ts';
@@ -318,7 +318,7 @@ export async function startPlatform(options: StartPlatformOptions): Promise<Plat
       await http.register(auditRoutes, { prefix: '/api/v1', audit });
       await http.register(secretsRoutes, { prefix: '/api/v1', store: secrets });
       await http.register(pluginsRoutes, { prefix: '/api/v1', registry, db });
-      await http.register(datasetsRoutes, { prefix: '/api/v1', lake, engine, policies: dataPolicies });
+      await registerDatasetsApi(http, { lake, engine, policies: dataPolicies, access: identity.access });
       await http.register(governanceRoutes, { prefix: '/api/v1', policies: dataPolicies });
       await http.register(connectionsRoutes, {
         prefix: '/api/v1',

@@ -5366,6 +5366,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{ws}/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The workspace's datasets with version, size, rows, owner, classification and tags
+         * @description Needs the permission `dataset:read` in the workspace.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description e.g. bronze */
+                    layer?: string;
+                    /** @description A part of `layer.name` */
+                    search?: string;
+                    limit?: number;
+                    /** @description The previous page's nextCursor */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    ws: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description `layer.name` */
+                                dataset: string;
+                                layer: string;
+                                name: string;
+                                /** @description The latest commit, held back by checks or not */
+                                version: number;
+                                publishedVersion: number | null;
+                                heldVersion: number | null;
+                                /** Format: date-time */
+                                updatedAt: string;
+                                rows: number | null;
+                                sizeBytes: number;
+                                files: number;
+                                owner: string | null;
+                                classification: string | null;
+                                tags: string[];
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{ws}/datasets/{layer}/{name}/governance": {
         parameters: {
             query?: never;
