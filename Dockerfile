@@ -17,6 +17,22 @@ COPY operators/ operators/
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
+# The portal: a static SvelteKit build core serves at /. It needs the development tools (Vite, Svelte), so it is
+# built in its own stage and only the built files reach the image.
+FROM node:24-slim AS portal
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY sdk/package.json sdk/
+COPY core/package.json core/
+COPY tests/package.json tests/
+COPY bench/package.json bench/
+COPY portal/package.json portal/
+COPY plugins/ plugins/
+COPY operators/ operators/
+RUN npm ci --no-audit --no-fund
+COPY portal/ portal/
+RUN npm run build -w @assay/portal
+
 FROM node:24-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
@@ -31,6 +47,7 @@ COPY --chown=root:root sdk/ sdk/
 COPY --chown=root:root core/ core/
 COPY --chown=root:root plugins/ plugins/
 COPY --chown=root:root operators/ operators/
+COPY --from=portal --chown=root:root /app/portal/build portal/build/
 USER assay
 VOLUME ["/data"]
 EXPOSE 3000
