@@ -9,38 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from '@assay/sdk/testing';
+import { orderDocuments } from './support/order-documents.ts';
 
 const WS = 'dq';
 let platform: TestPlatform;
 let data: string;
 
-const pipeline = `apiVersion: assay.dev/v1
-kind: Connection
-metadata: { name: order-files }
-spec:
-  type: file
-  config: { source: server, root: ROOT }
----
-apiVersion: assay.dev/v1
-kind: Pipeline
-metadata: { name: orders }
-spec:
-  jobs:
-    - id: land
-      operator: ingest
-      connection: order-files
-      config:
-        stream: orders
-        streamConfig: { glob: 'orders/*.csv' }
-        options:
-          schema:
-            mode: declared
-            columns:
-              - { name: order_id, type: BIGINT }
-              - { name: email, type: VARCHAR }
-              - { name: amount, type: 'DECIMAL(10,2)' }
-      output: bronze.orders
-      checks:
+const pipeline = (root: string) =>
+  orderDocuments(
+    root,
+    'orders/*.csv',
+    `      checks:
         - { check: row_count, min: 1, action: warn }
     - id: clean
       operator: sql
@@ -68,7 +47,8 @@ spec:
         sql: SELECT orders, revenue, revenue / orders AS average FROM gold.summary
         write: { mode: full_refresh }
       output: gold.report
-`;
+`,
+  );
 
 before(async () => {
   data = join(tmpdir(), `assay-quality-journey-${process.pid}-${Date.now()}`);
@@ -82,7 +62,7 @@ before(async () => {
   const applied = await platform.inject({
     method: 'POST',
     url: `/api/v1/workspaces/${WS}/apply`,
-    payload: { files: [{ path: 'orders.yaml', text: pipeline.replace('ROOT', JSON.stringify(data)) }] },
+    payload: { files: [{ path: 'orders.yaml', text: pipeline(data) }] },
   });
   assert.equal(applied.statusCode, 200, applied.body);
 });

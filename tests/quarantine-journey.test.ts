@@ -7,38 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestPlatform, type TestPlatform } from '@assay/sdk/testing';
+import { orderDocuments } from './support/order-documents.ts';
 
 const WS = 'rq';
 let platform: TestPlatform;
 let data: string;
 
-const documents = (root: string) => `apiVersion: assay.dev/v1
-kind: Connection
-metadata: { name: order-files }
-spec:
-  type: file
-  config: { source: server, root: ${JSON.stringify(root)} }
----
-apiVersion: assay.dev/v1
-kind: Pipeline
-metadata: { name: orders }
-spec:
-  jobs:
-    - id: land
-      operator: ingest
-      connection: order-files
-      config:
-        stream: orders
-        streamConfig: { glob: 'orders/*.jsonl' }
-        options:
-          schema:
-            mode: declared
-            columns:
-              - { name: order_id, type: BIGINT }
-              - { name: email, type: VARCHAR }
-              - { name: amount, type: 'DECIMAL(10,2)' }
-      output: bronze.orders
-    - id: clean
+const documents = (root: string) =>
+  orderDocuments(
+    root,
+    'orders/*.jsonl',
+    `    - id: clean
       operator: cleanse
       inputs: [bronze.orders]
       config:
@@ -47,7 +26,8 @@ spec:
         businessKey: [order_id]
         write: { mode: merge }
       output: silver.orders
-`;
+`,
+  );
 
 before(async () => {
   data = join(tmpdir(), `assay-quarantine-journey-${process.pid}-${Date.now()}`);

@@ -11,37 +11,16 @@ import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
 import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { orderDocuments } from '../support/order-documents.ts';
 
 const ADMIN = { name: 'Quinn Quality', email: 'quinn@quality.test', password: 'quality admin password 1' };
 const WS = 'default';
 
-const documents = (root: string) => `apiVersion: assay.dev/v1
-kind: Connection
-metadata: { name: order-files }
-spec:
-  type: file
-  config: { source: server, root: ${JSON.stringify(root)} }
----
-apiVersion: assay.dev/v1
-kind: Pipeline
-metadata: { name: orders }
-spec:
-  jobs:
-    - id: land
-      operator: ingest
-      connection: order-files
-      config:
-        stream: orders
-        streamConfig: { glob: 'orders/*.csv' }
-        options:
-          schema:
-            mode: declared
-            columns:
-              - { name: order_id, type: BIGINT }
-              - { name: email, type: VARCHAR }
-              - { name: amount, type: 'DECIMAL(10,2)' }
-      output: bronze.orders
-    - id: clean
+const documents = (root: string) =>
+  orderDocuments(
+    root,
+    'orders/*.csv',
+    `    - id: clean
       operator: sql
       inputs: [bronze.orders]
       config:
@@ -50,7 +29,8 @@ spec:
       output: silver.orders
       checks:
         - { check: not_null, column: email, action: quarantine }
-`;
+`,
+  );
 
 let data: string;
 let server: PortalServer;

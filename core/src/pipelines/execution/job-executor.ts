@@ -5,13 +5,13 @@ import {
   type Logger,
   type OperatorContext,
   type OperatorPartition,
-  type OperatorResult,
 } from '@assay/sdk';
 import type { Knex } from 'knex';
 import { createEngine, type EngineOptions } from '../../engine/engine.ts';
 import type { LakeService } from '../../lake/lake-service.ts';
 import type { OperatorEntry } from '../../plugins/contribution-registry.ts';
-import { cancellationError, throwIfCancelled } from './job-cancellation.ts';
+import { cancellationError, throwIfCancelled, untilCancelled } from './job-cancellation.ts';
+import { narrowInputs, partitionOf } from './job-partition.ts';
 import { assertJobShape, validatedConfig } from './job-config.ts';
 import { snapshotOrUndefined } from '../../lake/existing-snapshot.ts';
 import { pinInputs, type PinnedInput } from './job-inputs.ts';
@@ -20,7 +20,6 @@ import type { CheckOutcome } from '../../quality/check-outcome.ts';
 import { createJobSession, type JobSession } from './job-session.ts';
 import { createJobStateStore, jobTxnAppId, JobStateTracker } from './job-state.ts';
 import { createOperatorEngine } from './operator-engine.ts';
-import { narrowingColumn, narrowInput } from '../backfill/partition-inputs.ts';
 import { CHECK_VIEWS } from '../../quality/checked-rows.ts';
 import type { DeclaredCheck } from '../../quality/job-checks.ts';
 import { createJobQuality } from '../../quality/job-quality.ts';
@@ -106,9 +105,6 @@ export interface JobExecutor {
    */
   run(request: JobRunRequest): Promise<JobRunResult>;
 }
-
-/** How long an operator gets to stop after its signal is aborted before the job is given up as cancelled. */
-const CANCEL_GRACE_MS = 2_000;
 
 /**
  * The job executor: validates the job against its operator, pins the inputs, recovers the job's state, gives the
@@ -330,68 +326,6 @@ function checkMetrics(checked: OutputChecks): Record<string, number> {
     checksFailed: checked.outcomes.length - count('passed'),
     rowsDropped: checked.rowsDropped,
   };
-}
-
-/** The partition of a partition run, refused for a job whose operator or declaration does not allow one. */
-function partitionOf(
-  request: JobRunRequest,
-  config: Record<string, unknown>,
-  where: string,
-): OperatorPartition | undefined {
-  if (request.partition === undefined) return undefined;
-  const { job } = request;
-  const why =
-    job.partitions === undefined
-      ? 'declares no partitions'
-      : job.operator.definition.partitions === undefined
-        ? `uses operator "${job.operator.definition.type}", which cannot compute one partition at a time`
-        : job.operator.definition.partitions.unsupported?.(config as never);
-  if (why !== undefined) {
-    throw new InputError(`${where} cannot run for partition ${request.partition.key}: it ${why}`, {
-      code: 'JOB_PARTITIONS_UNSUPPORTED',
-      details: { job: job.id, partition: request.partition.key },
-    });
-  }
-  return { column: job.partitions!.column, ...request.partition };
-}
-
-/** The inputs as a partition run reads them: narrowed to its days where the job's `partitions` say so. */
-function narrowInputs(
-  inputs: readonly PinnedInput[],
-  partition: OperatorPartition,
-  partitions: NonNullable<JobRunRequest['job']['partitions']>,
-): PinnedInput[] {
-  return inputs.map((input) => {
-    const narrowed = narrowInput(input.snapshot, narrowingColumn(input.dataset, input.snapshot, partitions), partition);
-    return narrowed.rowFilter === undefined
-      ? input
-      : { ...input, snapshot: narrowed.snapshot, rows: undefined, rowFilter: narrowed.rowFilter };
-  });
-}
-
-/**
- * Runs the operator; once the signal is aborted it has {@link CANCEL_GRACE_MS} to stop (its engine statements are
- * interrupted at once) before the job is given up anyway. Its output is closed then, so it cannot commit later.
- */
-function untilCancelled(
-  work: () => Promise<OperatorResult>,
-  signal: AbortSignal,
-  where: string,
-): Promise<OperatorResult | undefined> {
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      timer = setTimeout(() => reject(cancellationError(signal, where)), CANCEL_GRACE_MS);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    void Promise.resolve()
-      .then(work)
-      .then(resolve, reject)
-      .finally(() => {
-        signal.removeEventListener('abort', onAbort);
-        clearTimeout(timer);
-      });
-  });
 }
 
 /** Rows of the inputs at their pinned versions: from file statistics, counted only where a file has none. */
