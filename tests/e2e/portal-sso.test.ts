@@ -47,7 +47,7 @@ after(async () => {
   await provider?.close();
 });
 
-test('with OIDC configured the sign-in page offers single sign-on, which goes to the IdP', async () => {
+test('with OIDC configured the sign-in page offers single sign-on: the IdP signs the user in and returns them', async () => {
   const { page } = browser;
   // Setup comes first on a new installation; the test only needs the sign-in page, so it creates the admin by API.
   const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
@@ -63,4 +63,13 @@ test('with OIDC configured the sign-in page offers single sign-on, which goes to
   await browser.screenshot('11-login-with-sso');
   await sso.click();
   await page.waitForURL((u) => u.origin === new URL(provider.issuer).origin);
+  await page.getByLabel('Account').selectOption('ann');
+  await browser.screenshot('12-idp-sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Back on Assay, on the page the user asked for, signed in as the IdP's account.
+  await page.waitForURL(`${server.address}/profile`);
+  await page.locator('.who', { hasText: 'Ann' }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+  assert.equal((me as { user: { email: string } }).user.email, 'ann@idp.test');
+  await browser.screenshot('13-signed-in-through-sso');
 });

@@ -124,6 +124,14 @@ export async function startTestOidcProvider(options: TestOidcProviderOptions): P
     },
   });
 
+  // The login page a person sees in a browser: the same one-field form that browserless logins POST.
+  provider.use(async (ctx, next) => {
+    const match = /^\/interaction\/([\w-]+)$/.exec(ctx.path);
+    if (match === null || ctx.method !== 'GET') return next();
+    ctx.type = 'html';
+    ctx.body = loginPage(ctx.path, [...accounts.keys()]);
+  });
+
   provider.use(async (ctx, next) => {
     const match = /^\/interaction\/([\w-]+)$/.exec(ctx.path);
     if (match === null || ctx.method !== 'POST') return next();
@@ -175,6 +183,16 @@ async function loadExistingGrant(ctx: ProviderContext) {
   grant.addOIDCClaims([...oidc.requestParamClaims]);
   await grant.save();
   return grant;
+}
+
+/** A minimal, accessible sign-in form: choose an account, submit. */
+function loginPage(action: string, accountIds: string[]): string {
+  const escape = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const options = accountIds.map((id) => `<option value="${escape(id)}">${escape(id)}</option>`).join('');
+  return `<!doctype html><html lang="en"><head><title>Test IdP sign-in</title></head><body><main>
+<h1>Test IdP</h1><form method="post" action="${action}">
+<label for="account">Account</label> <select id="account" name="account">${options}</select>
+<button type="submit">Sign in</button></form></main></body></html>`;
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {
