@@ -1,6 +1,6 @@
+import type { Answer as Json } from '$lib/api/answer';
 import type { paths } from '$lib/api/schema';
 
-type Json<T> = T extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
 type Dataset = '/api/v1/workspaces/{ws}/datasets/{layer}/{name}';
 
 /** A page of the dataset list. */
