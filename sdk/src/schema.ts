@@ -39,7 +39,8 @@ export interface UiHints {
   /**
    * Input widget per field. Check configs also say what their SQL and patterns are, so pipeline validation can judge
    * them before a run: `sql-predicate` (one expression over a row), `sql-aggregate` (an aggregate over the rows),
-   * `regex` (an RE2 pattern).
+   * `regex` (an RE2 pattern). `dataset`, `connection` and `column(s)` offer the workspace's datasets, connections
+   * and the inputs' columns as suggestions.
    */
   widgets?: Record<
     string,
@@ -52,6 +53,7 @@ export interface UiHints {
     | 'code'
     | 'password'
     | 'dataset'
+    | 'connection'
     | 'column'
     | 'columns'
   >;

@@ -23,9 +23,12 @@ export function assertPortalBuilt(): void {
   }
 }
 
-/** `config` becomes the server's assay.yaml; `port` 0 lets the system choose; `worker` also runs pipelines. */
+/**
+ * `config` becomes the server's assay.yaml; `port` 0 lets the system choose; `worker` also runs pipelines; `env` adds
+ * variables (e.g. `ASSAY_PLUGINS` to load a third-party plugin).
+ */
 export async function startPortalServer(
-  options: { config?: object; port?: number; worker?: boolean } = {},
+  options: { config?: object; port?: number; worker?: boolean; env?: Record<string, string> } = {},
 ): Promise<PortalServer> {
   const database: TestDatabase = await createTestDatabase();
   const home = await tempHome('assay-portal-e2e-');
@@ -40,6 +43,7 @@ export async function startPortalServer(
       LOG_LEVEL: 'info',
       // The browser reaches the server over plain HTTP on 127.0.0.1.
       ASSAY_COOKIE_SECURE: 'false',
+      ...options.env,
     },
     home,
   );

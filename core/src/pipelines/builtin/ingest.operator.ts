@@ -24,7 +24,7 @@ export const IngestJobConfig = Type.Object(
 
 const ingestUi: UiHints = {
   order: ['connection', 'stream', 'streamConfig', 'options'],
-  widgets: { streamConfig: 'code', options: 'code' },
+  widgets: { connection: 'connection', streamConfig: 'code', options: 'code' },
   help: { options: 'The same options as POST …/ingest: schema, schemaDrift, badRows, dedupeKeys, partitionBy' },
 };
 

@@ -7,12 +7,20 @@ export interface FormContext {
   readonly ui: UiHints | undefined;
   /** `edit`: secrets already saved show as set and may be left blank to keep them. */
   readonly mode: 'create' | 'edit';
+  /** Values to offer for fields with a `dataset`, `connection` or `column` widget. */
+  readonly suggestions: Suggestions;
   get(path: Path): unknown;
   set(path: Path, value: unknown): void;
   /** The error to show at a path now: the server's until the field changes, then the form's own once touched. */
   errorAt(path: Path): string | undefined;
   touch(path: Path): void;
   idOf(path: Path, suffix?: string): string;
+}
+
+export interface Suggestions {
+  dataset?: readonly string[];
+  connection?: readonly string[];
+  column?: readonly string[];
 }
 
 const KEY = Symbol('schema-form');

