@@ -38,6 +38,7 @@ before(async () => {
   server = await startPortalServer({ worker: true });
   browser = await launchBrowser();
   page = browser.page;
+  page.on('pageerror', (e) => void writeFile('/tmp/q/pageerror.txt', `${e.message}\n${e.stack}\n`, { flag: 'a' }));
 });
 after(async () => {
   await browser?.close();
@@ -90,5 +91,83 @@ describe('the main journey in Chromium against assay serve', () => {
     await columns.getByRole('cell', { name: 'email', exact: true }).waitFor();
     await assertAccessible('connection');
     await browser.screenshot('journey-03-connection');
+  });
+
+  test('the builder makes ingest → SQL → metrics from the forms; bad values are refused before saving', async () => {
+    await page.getByRole('link', { name: 'Pipelines', exact: true }).click();
+    await page.getByText('No pipelines yet').waitFor();
+    await page.getByRole('link', { name: 'New pipeline' }).click();
+    await page.getByLabel('Pipeline name').fill('shop');
+
+    // Bronze: the ingest pattern discovers the connection's stream.
+    await page.getByRole('button', { name: 'Start from a pattern' }).click();
+    const wizard = page.getByRole('dialog', { name: 'Add a job from a pattern' });
+    await wizard.getByLabel('Connection', { exact: true }).selectOption('shop_files');
+    await wizard.getByRole('button', { name: 'Discover streams' }).click();
+    await wizard.getByRole('radio', { name: /ordered_at/ }).check();
+    await wizard.getByLabel('Output dataset').fill('bronze.orders');
+    await browser.screenshot('journey-04-pattern');
+    await wizard.getByRole('button', { name: 'Add job' }).click();
+    await page.getByRole('heading', { name: 'Job orders' }).waitFor();
+    assert.equal(await page.locator('#job-0-config-connection').inputValue(), 'shop_files');
+
+    // Silver: a SQL job from the catalog reads the selected job's output; an empty query is refused.
+    await page.getByRole('button', { name: 'Add job' }).click();
+    await page.getByRole('dialog', { name: 'Add a job' }).getByRole('button', { name: /^SQL sql v1/ }).click();
+    await page.getByRole('heading', { name: 'Job sql' }).waitFor();
+    assert.equal(await page.getByRole('checkbox', { name: 'bronze.orders' }).isChecked(), true);
+    await page.getByRole('textbox', { name: 'Output dataset' }).fill('silver.orders');
+    await page.getByRole('button', { name: 'Create pipeline' }).click();
+    await page.getByText('Sql is required').waitFor();
+    await page.getByText(/Fix the \d+ marked field/).waitFor();
+    await browser.screenshot('journey-05-field-error');
+    await page
+      .getByLabel('Sql', { exact: true })
+      .fill('SELECT order_id, email, amount, ordered_at FROM bronze.orders');
+    await page.getByRole('button', { name: 'Add check' }).click();
+    await page.getByRole('button', { name: /^Not null/ }).click();
+    const check = page.getByRole('form', { name: /Not null/ });
+    await check.getByLabel('Column', { exact: true }).fill('email');
+    await check.getByLabel(/^Action/).selectOption('quarantine');
+    await check.getByRole('button', { name: /^Add/ }).click();
+    await page.getByText(/not_null.*email.*quarantine/).first().waitFor();
+
+    // Gold: a metrics job, connected to the SQL job by dragging its output port onto it.
+    await node('orders').click();
+    await page.getByRole('button', { name: 'Add job' }).click();
+    await page.getByRole('dialog', { name: 'Add a job' }).getByRole('button', { name: /^Metrics metrics v1/ }).click();
+    await page.getByRole('heading', { name: 'Job metrics' }).waitFor();
+    const port = page.getByRole('button', { name: 'Connect the output of sql to another job' });
+    const from = (await port.boundingBox())!;
+    const to = (await node('metrics').boundingBox())!;
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.getByText('metrics now reads the output of sql.').waitFor();
+    await page.getByRole('checkbox', { name: 'bronze.orders' }).uncheck();
+    assert.equal(await page.getByRole('checkbox', { name: 'silver.orders' }).isChecked(), true);
+    await page.getByRole('textbox', { name: 'Output dataset' }).fill('gold.daily_revenue');
+    await page.getByRole('button', { name: 'Add measures row' }).click();
+    await page.getByLabel('Name 1', { exact: true }).fill('revenue');
+    await page.getByLabel('Type 1', { exact: true }).selectOption('sum');
+    await page.getByLabel('Column 1', { exact: true }).fill('amount');
+    await page.locator('#job-2-config-time-column').fill('ordered_at');
+    await page.locator('#job-2-config-time-grain').selectOption('day');
+    await page.getByText('No problems found').waitFor({ timeout: 15_000 });
+    await assertAccessible('builder');
+    await browser.screenshot('journey-06-builder');
+  });
+
+  test('saving creates version 1; a run started from the page succeeds live', async () => {
+    await page.getByLabel(/^Version message/).fill('First cut of the shop pipeline');
+    await page.getByRole('button', { name: 'Create pipeline' }).click();
+    await page.waitForURL((u) => u.pathname === '/w/default/pipelines/shop');
+    await page.getByText('Version 1').waitFor();
+    await page.getByRole('button', { name: 'Run shop now' }).click();
+    await page.waitForURL((u) => /^\/w\/default\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
+    await page.getByText(/succeeded/i).first().waitFor({ timeout: 60_000 });
+    await assertAccessible('run');
+    await browser.screenshot('journey-07-run');
   });
 });

@@ -2,8 +2,9 @@
 // (runs stay queued, which is all a backfill start needs). Versions: the history, a version's changes and a
 // comparison of two, a bad comparison with the server's code, and a confirmed rollback that saves a new version equal
 // to the first. Schedule: a cron with a time zone saved (the API agrees), an invalid cron and an unknown connection
-// shown next to their fields, pause and resume, a backfill previewed then started, and a pipeline without a
-// partitioned job refused with the server's code.
+// shown next to their fields, pause and resume, a backfill previewed (a large one waits for a confirmation) then
+// started, a second one refused while the first is queued, and a pipeline without a partitioned job refused with
+// the server's code; both pages again on a tablet in the dark theme.
 import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,7 +112,8 @@ before(async () => {
   await mkdir(join(data, 'events'), { recursive: true });
   server = await startPortalServer({
     worker: false,
-    config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } } },
+    // A low confirmation threshold: a ten-day backfill then needs an explicit confirmation.
+    config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } }, pipelines: { backfillConfirmAbove: 5 } },
   });
   const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
     method: 'POST',
@@ -268,7 +270,17 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
     const dialog = page.getByRole('dialog', { name: 'Backfill events' });
     await dialog.waitFor();
     await dialog.getByLabel('From (first day)').fill('2026-01-01');
+    await dialog.getByLabel('To (last day)').fill('2026-01-10');
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    const confirm = dialog.getByLabel('Start 10 job runs (more than 5 partitions)');
+    await confirm.waitFor();
+    const startButton = dialog.getByRole('button', { name: 'Start backfill' });
+    assert.equal(await startButton.isDisabled(), true, 'a large backfill waits for its confirmation');
+    await confirm.check();
+    assert.equal(await startButton.isDisabled(), false);
+
     await dialog.getByLabel('To (last day)').fill('2026-01-03');
+    assert.equal(await startButton.count(), 0, 'a changed range needs a new preview');
     await dialog.getByRole('button', { name: 'Preview' }).click();
     const table = dialog.getByRole('table', { name: 'Jobs the backfill runs' });
     await table.waitFor();
@@ -287,6 +299,15 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
     assert.equal(run.body.trigger, 'backfill');
     assert.deepEqual(run.body.backfill, { from: '2026-01-01', to: '2026-01-03', partitions: 3 });
     await browser.screenshot('pipeline-versions-06-backfill-started');
+
+    // Without a worker the first backfill stays queued: a second one is refused while it is active.
+    await dialog.getByLabel('From (first day)').fill('2026-01-04');
+    await dialog.getByLabel('To (last day)').fill('2026-01-05');
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByRole('button', { name: 'Start backfill' }).click();
+    const refused = dialog.getByRole('alert');
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /The backfill did not start[\s\S]*RUN_ALREADY_ACTIVE/);
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 

@@ -126,7 +126,8 @@ export function labelOf(name: string, schema: JsonSchema): string {
  * objects without a default stay absent (the form offers to add them).
  */
 export function initialValue(schema: JsonSchema): unknown {
-  if (schema.default !== undefined) return fillDefaults(schema, structuredClone(schema.default));
+  // A copy through JSON: defaults are JSON, and the schema may be a reactive proxy structuredClone refuses.
+  if (schema.default !== undefined) return fillDefaults(schema, JSON.parse(JSON.stringify(schema.default)));
   if (kindOf(schema) === 'object') return fillDefaults(schema, {});
   return undefined;
 }
