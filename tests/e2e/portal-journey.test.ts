@@ -170,4 +170,72 @@ describe('the main journey in Chromium against assay serve', () => {
     await assertAccessible('run');
     await browser.screenshot('journey-07-run');
   });
+
+  test('the Gold dataset shows its rows in the preview', async () => {
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page.getByRole('button', { name: 'Gold' }).click();
+    await page.getByRole('link', { name: 'gold.daily_revenue' }).click();
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await page.getByTestId('preview-summary').getByText(/2 rows/).waitFor();
+    const table = page.getByTestId('virtual-table');
+    await table.getByText('2026-11-01').first().waitFor();
+    await table.getByText('10.5').first().waitFor();
+    await assertAccessible('gold preview');
+    await browser.screenshot('journey-08-gold-preview');
+  });
+
+  test('the failing check opened an incident; its quarantined row is fixed and reprocessed', async () => {
+    await page.getByRole('link', { name: 'Quality', exact: true }).click();
+    const incident = page.getByRole('link', { name: /not_null/ }).first();
+    await incident.waitFor();
+    const checkId = (await incident.innerText()).trim();
+    await browser.screenshot('journey-09-incidents');
+    await incident.click();
+    await page.getByRole('link', { name: 'quarantine', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/w/default/quality/quarantine/silver/orders');
+    await page.getByText('1 rows in quarantine.').waitFor();
+    await page.getByLabel('Check', { exact: true }).selectOption(checkId);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByLabel('Column', { exact: true }).selectOption('email');
+    await page.getByLabel('Expression', { exact: true }).fill("'cy@x.org'");
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await page.getByText('Dry run: 1 rows match, 1 would change.').waitFor();
+    await page.getByRole('button', { name: 'Apply fix' }).click();
+    await page.getByRole('button', { name: 'Apply to 1 rows' }).click();
+    await page.getByText(/Fixed 1 rows/).waitFor();
+    await browser.screenshot('journey-10-fixed');
+    await page.getByRole('button', { name: `Reprocess all rows of check ${checkId}` }).click();
+    await page.getByRole('button', { name: 'Start the run' }).click();
+    await page.getByText(/trigger reprocess\): succeeded/).waitFor({ timeout: 60_000 });
+    await page.getByText('The quarantine is empty.').waitFor();
+    const silver = await page.request.get(url('/api/v1/workspaces/default/datasets/silver/orders/preview'));
+    assert.match(await silver.text(), /cy@x\.org/, 'the fixed row reached silver.orders');
+    await browser.screenshot('journey-11-reprocessed');
+  });
+
+  test('an expired session returns to sign-in and back without losing the edited draft', async () => {
+    await page.goto(url('/w/default/pipelines/shop'));
+    await page.getByRole('heading', { name: 'Job orders' }).waitFor();
+    await node('sql').click();
+    const edited = 'SELECT order_id, lower(email) AS email, amount, ordered_at FROM bronze.orders';
+    await page.getByLabel('Sql', { exact: true }).fill(edited);
+    // The session ends (expired, revoked) while the user is editing: the next call is a 401.
+    await page.context().clearCookies();
+    await page.getByLabel('Sql', { exact: true }).press('End');
+    await page.getByLabel('Sql', { exact: true }).pressSequentially(' ');
+    await page.waitForURL((u) => u.pathname === '/login', { timeout: 15_000 });
+    await page.getByLabel('E-mail', { exact: true }).fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/w/default/pipelines/shop');
+    await page.getByText(/Your unsaved changes from .* were restored/).waitFor();
+    await node('sql').click();
+    assert.equal((await page.getByLabel('Sql', { exact: true }).inputValue()).trim(), edited);
+    await browser.screenshot('journey-12-draft-restored');
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page.getByText('Saved version 2.').waitFor();
+    await page.reload();
+    await page.getByText('Version 2').waitFor();
+    assert.equal(await page.getByText(/were restored/).count(), 0, 'a saved draft is not offered again');
+  });
 });
