@@ -157,6 +157,13 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByText('No problems found').waitFor({ timeout: 15_000 });
     await assertAccessible('builder');
     await browser.screenshot('journey-06-builder');
+    for (const width of [1280, 768]) {
+      await page.setViewportSize({ width, height: 900 });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the builder scrolls sideways by ${overflow}px at ${width}px`);
+    }
+    await browser.screenshot('journey-06-builder-tablet');
+    await page.setViewportSize({ width: 1280, height: 860 });
   });
 
   test('saving creates version 1; a run started from the page succeeds live', async () => {
@@ -237,5 +244,28 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.reload();
     await page.getByText('Version 2').waitFor();
     assert.equal(await page.getByText(/were restored/).count(), 0, 'a saved draft is not offered again');
+  });
+
+  test('the YAML and SQL views edit the same draft as the builder', async () => {
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    const yaml = page.getByLabel('Pipeline YAML');
+    await yaml.waitFor();
+    const text = await yaml.inputValue();
+    assert.match(text, /operator: metrics/);
+    await yaml.fill(text.replace('periodColumn: period', 'periodColumn: sold_on'));
+    await page.getByRole('button', { name: 'Apply YAML to the builder' }).click();
+    await page.getByText(/^Applied/).waitFor();
+    await page.getByRole('button', { name: 'SQL', exact: true }).click();
+    const sql = page.getByLabel(/^sql · sql/);
+    await sql.fill('SELECT order_id, upper(email) AS email, amount, ordered_at FROM bronze.orders');
+    await assertAccessible('sql view');
+    await page.getByRole('button', { name: 'Builder', exact: true }).click();
+    await node('metrics').click();
+    assert.equal(await page.locator('#job-2-config-time-periodColumn').inputValue(), 'sold_on');
+    await node('sql').click();
+    assert.match(await page.getByLabel('Sql', { exact: true }).inputValue(), /upper\(email\)/);
+    await page.getByRole('button', { name: 'YAML', exact: true }).click();
+    assert.match(await page.getByLabel('Pipeline YAML').inputValue(), /upper\(email\)/);
+    await browser.screenshot('journey-13-yaml');
   });
 });
