@@ -117,6 +117,8 @@ export interface ConnectorContext {
   readonly pluginConfig: unknown;
   /** Columns and types of a file as core's readers would read it (DuckDB's sniffer), for `discover`. */
   describeFile(file: Omit<FileItem, 'kind' | 'source'>): Promise<DiscoveredColumn[]>;
+  /** The first rows (at most 20) of a file as a load would read them, JSON-safe: a discovered stream's `sample`. */
+  sampleFile(file: Omit<FileItem, 'kind' | 'source'>, rows?: number): Promise<Record<string, unknown>[]>;
 }
 
 /** The outcome of a connectivity check, with a diagnosis a user can act on. */

@@ -89,6 +89,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Discover streams' }).click();
     const columns = page.getByRole('table', { name: /^Columns of / });
     await columns.getByRole('cell', { name: 'email', exact: true }).waitFor();
+    await page.getByRole('table', { name: /^Sample rows of / }).getByRole('cell', { name: 'ann@x.org' }).waitFor();
     await assertAccessible('connection');
     await browser.screenshot('journey-03-connection');
   });

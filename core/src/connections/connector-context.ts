@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConnectorContext, Logger } from '@assay/sdk';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createItemReader } from '../ingest/formats/item-reader.ts';
+import { sampleItem } from '../ingest/formats/sample-item.ts';
 
 /** Where connector calls of a platform keep their files. */
 export interface ConnectorDirectories {
@@ -40,16 +41,25 @@ export async function openConnectorContext(options: {
     workDir,
     uploadsDir,
     pluginConfig: options.pluginConfig,
-    describeFile: async (file) => {
-      const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-      const connection = await instance.connect();
-      try {
-        return await createItemReader().describe(connection, { kind: 'file', source: file.path, ...file });
-      } finally {
-        connection.closeSync();
-        instance.closeSync();
-      }
-    },
+    describeFile: (file) =>
+      withPrivateDuckDB((connection) =>
+        createItemReader().describe(connection, { kind: 'file', source: file.path, ...file }),
+      ),
+    sampleFile: (file, rows = 5) =>
+      withPrivateDuckDB((connection) =>
+        sampleItem(createItemReader(), connection, { kind: 'file', source: file.path, ...file }, rows),
+      ),
     dispose: () => rm(workDir, { recursive: true, force: true }),
   };
+}
+
+async function withPrivateDuckDB<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  try {
+    return await work(connection);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
 }

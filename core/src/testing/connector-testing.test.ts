@@ -45,6 +45,14 @@ describe('connector testing kit', () => {
       { name: 'id', type: 'BIGINT', nullable: true },
       { name: 'when', type: 'DATE', nullable: true },
     ]);
+    await writeFile(path, `id,when\n${Array.from({ length: 30 }, (_, i) => `${i},2024-01-02`).join('\n')}\nx,bad\n`);
+    const sample = await ctx.sampleFile({ path, format: 'csv' }, 3);
+    assert.deepEqual(sample, [
+      { id: '0', when: '2024-01-02' },
+      { id: '1', when: '2024-01-02' },
+      { id: '2', when: '2024-01-02' },
+    ]);
+    assert.equal((await ctx.sampleFile({ path, format: 'csv' }, 500)).length, 20, 'never more than 20 rows');
     await ctx.dispose();
     await assert.rejects(access(ctx.workDir), { code: 'ENOENT' });
   });

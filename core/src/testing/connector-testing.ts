@@ -16,6 +16,7 @@ import pino from 'pino';
 import { createItemReader } from '../ingest/formats/item-reader.ts';
 import { REJECTS_TABLE, REJECTS_TABLE_DDL, type DataItem } from '../ingest/formats/item-relation.ts';
 import { readFailure } from '../ingest/formats/read-errors.ts';
+import { sampleItem } from '../ingest/formats/sample-item.ts';
 import { loadSnapshot } from '../lake/delta/snapshot.ts';
 import { snapshotSelectSql } from '../lake/delta/snapshot-sql.ts';
 import { localDataFiles } from '../lake/snapshot-files.ts';
@@ -33,6 +34,10 @@ export async function createConnectorContext(
     uploadsDir: options.uploadsDir ?? join(workDir, '.uploads'),
     pluginConfig: options.pluginConfig ?? {},
     describeFile: (file) => describeItem({ kind: 'file', source: file.path, ...file }),
+    sampleFile: (file, rows = 5) =>
+      withConnection((connection) =>
+        sampleItem(createItemReader(), connection, { kind: 'file', source: file.path, ...file }, rows),
+      ),
     dispose: () => rm(workDir, { recursive: true, force: true }),
   };
 }

@@ -8,6 +8,8 @@ import type { ListedFile } from './list-files.ts';
 
 /** Discovery looks at this many files at most, so a huge root answers quickly. */
 export const DISCOVER_FILE_LIMIT = 20_000;
+/** Rows of each stream's first file shown as its sample. */
+export const DISCOVER_SAMPLE_ROWS = 5;
 /** Discovery proposes this many streams at most. */
 export const DISCOVER_STREAM_LIMIT = 100;
 
@@ -36,9 +38,11 @@ export async function discoverFiles(
     const glob =
       group.directory === '' ? `*.${group.extension}` : `${escapeGlob(group.directory)}/*.${group.extension}`;
     let columns: DiscoveredColumn[] = [];
+    let sample: Record<string, unknown>[] = [];
     let describeError: string | undefined;
     try {
       columns = await ctx.describeFile({ path: group.first.path, format });
+      sample = await ctx.sampleFile({ path: group.first.path, format }, DISCOVER_SAMPLE_ROWS);
     } catch (error) {
       ctx.signal.throwIfAborted();
       // One unreadable file should not hide the other streams: the reason is shown with this one.
@@ -47,6 +51,7 @@ export async function discoverFiles(
     streams.push({
       name: uniqueName(names, group.directory, group.extension),
       columns,
+      ...(sample.length === 0 ? {} : { sample }),
       details: {
         glob,
         format,

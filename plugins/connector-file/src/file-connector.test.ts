@@ -452,6 +452,10 @@ describe('file connector discover', () => {
         streams[0]?.columns.map((column) => column.name),
         ['id'],
       );
+      // JSON-safe: a BIGINT comes as text (JSON numbers cannot hold every int64), a DOUBLE as a number.
+      assert.deepEqual(streams[1]?.sample, [{ id: '1', amount: 2.5 }], 'sample rows of the first file, typed');
+      assert.deepEqual(streams[0]?.sample, [{ id: '1' }]);
+      assert.equal(streams[3]?.sample, undefined, 'no sample of a file that cannot be read');
       assert.equal(typeof streams[3]?.details?.describeError, 'string', 'an empty .parquet cannot be described');
       assert.deepEqual(streams[3]?.columns, []);
       for (const stream of streams) {
