@@ -86,3 +86,8 @@ export async function accessibilityViolations(page: Page): Promise<Violation[]> 
       targets: v.nodes.map((n) => n.target.join(' ')),
     })))`);
 }
+
+/** How many pixels the page is wider than the window (0 or less: nothing scrolls sideways). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}

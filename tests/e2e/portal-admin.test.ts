@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
+import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@admin.test', password: 'admin pages password 1' };
@@ -312,7 +312,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     ] as const) {
       await page.goto(`${server.address}/w/${WS}/admin/${path}`);
       await page.locator(ready).first().waitFor();
-      const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`);
       await browser.screenshot(name);
     }

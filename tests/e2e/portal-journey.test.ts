@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
+import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Jo Journey', email: 'jo@journey.test', password: 'journey admin password 1' };
-const CSV = 'order_id,email,amount,ordered_at\n1,ann@x.org,10.50,2026-11-01\n2,,20.00,2026-11-01\n3,bo@x.org,5.25,2026-11-02\n';
+const CSV =
+  'order_id,email,amount,ordered_at\n1,ann@x.org,10.50,2026-11-01\n2,,20.00,2026-11-01\n3,bo@x.org,5.25,2026-11-02\n';
 
 let server: PortalServer;
 let browser: Browser;
@@ -89,7 +90,10 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Discover streams' }).click();
     const columns = page.getByRole('table', { name: /^Columns of / });
     await columns.getByRole('cell', { name: 'email', exact: true }).waitFor();
-    await page.getByRole('table', { name: /^Sample rows of / }).getByRole('cell', { name: 'ann@x.org' }).waitFor();
+    await page
+      .getByRole('table', { name: /^Sample rows of / })
+      .getByRole('cell', { name: 'ann@x.org' })
+      .waitFor();
     await assertAccessible('connection');
     await browser.screenshot('journey-03-connection');
   });
@@ -114,7 +118,10 @@ describe('the main journey in Chromium against assay serve', () => {
 
     // Silver: a SQL job from the catalog reads the selected job's output; an empty query is refused.
     await page.getByRole('button', { name: 'Add job' }).click();
-    await page.getByRole('dialog', { name: 'Add a job' }).getByRole('button', { name: /^SQL sql v1/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Add a job' })
+      .getByRole('button', { name: /^SQL sql v1/ })
+      .click();
     await page.getByRole('heading', { name: 'Job sql' }).waitFor();
     assert.equal(await page.getByRole('checkbox', { name: 'bronze.orders' }).isChecked(), true);
     await page.getByRole('textbox', { name: 'Output dataset' }).fill('silver.orders');
@@ -122,21 +129,25 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByText('Sql is required').waitFor();
     await page.getByText(/Fix the \d+ marked field/).waitFor();
     await browser.screenshot('journey-05-field-error');
-    await page
-      .getByLabel('Sql', { exact: true })
-      .fill('SELECT order_id, email, amount, ordered_at FROM bronze.orders');
+    await page.getByLabel('Sql', { exact: true }).fill('SELECT order_id, email, amount, ordered_at FROM bronze.orders');
     await page.getByRole('button', { name: 'Add check' }).click();
     await page.getByRole('button', { name: /^Not null/ }).click();
     const check = page.getByRole('form', { name: /Not null/ });
     await check.getByLabel('Column', { exact: true }).fill('email');
     await check.getByLabel(/^Action/).selectOption('quarantine');
     await check.getByRole('button', { name: /^Add/ }).click();
-    await page.getByText(/not_null.*email.*quarantine/).first().waitFor();
+    await page
+      .getByText(/not_null.*email.*quarantine/)
+      .first()
+      .waitFor();
 
     // Gold: a metrics job, connected to the SQL job by dragging its output port onto it.
     await node('orders').click();
     await page.getByRole('button', { name: 'Add job' }).click();
-    await page.getByRole('dialog', { name: 'Add a job' }).getByRole('button', { name: /^Metrics metrics v1/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Add a job' })
+      .getByRole('button', { name: /^Metrics metrics v1/ })
+      .click();
     await page.getByRole('heading', { name: 'Job metrics' }).waitFor();
     const port = page.getByRole('button', { name: 'Connect the output of sql to another job' });
     const from = (await port.boundingBox())!;
@@ -160,7 +171,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await browser.screenshot('journey-06-builder');
     for (const width of [1280, 768]) {
       await page.setViewportSize({ width, height: 900 });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `the builder scrolls sideways by ${overflow}px at ${width}px`);
     }
     await browser.screenshot('journey-06-builder-tablet');
@@ -174,7 +185,10 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByText('Version 1').waitFor();
     await page.getByRole('button', { name: 'Run shop now' }).click();
     await page.waitForURL((u) => /^\/w\/default\/runs\/[0-9a-f-]{36}$/.test(u.pathname));
-    await page.getByText(/succeeded/i).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByText(/succeeded/i)
+      .first()
+      .waitFor({ timeout: 60_000 });
     await assertAccessible('run');
     await browser.screenshot('journey-07-run');
   });
@@ -184,7 +198,10 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Gold' }).click();
     await page.getByRole('link', { name: 'gold.daily_revenue' }).click();
     await page.getByRole('tab', { name: 'Preview' }).click();
-    await page.getByTestId('preview-summary').getByText(/2 rows/).waitFor();
+    await page
+      .getByTestId('preview-summary')
+      .getByText(/2 rows/)
+      .waitFor();
     const table = page.getByTestId('virtual-table');
     await table.getByText('2026-11-01').first().waitFor();
     await table.getByText('10.5').first().waitFor();

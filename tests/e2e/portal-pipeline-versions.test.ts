@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
+import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Vera Versions', email: 'vera@versions.test', password: 'versions admin password 1' };
@@ -337,7 +337,7 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
         .locator(tab === 'versions' ? 'tbody tr' : '#schedule-cron')
         .first()
         .waitFor();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `${tab}: ${overflow}px wider than the tablet`);
       await assertAccessible(`${tab} on a tablet, dark`);
       await browser.screenshot(shot);

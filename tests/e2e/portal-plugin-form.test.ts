@@ -43,7 +43,10 @@ describe('a third-party operator in the builder', () => {
     await page.waitForURL((u) => u.pathname === '/w/default/pipelines/new');
     await page.getByLabel('Pipeline name').fill('hello');
     await page.getByRole('button', { name: 'Add job' }).click();
-    await page.getByRole('dialog', { name: 'Add a job' }).getByRole('button', { name: /^Greet greet v1 · example/ }).click();
+    await page
+      .getByRole('dialog', { name: 'Add a job' })
+      .getByRole('button', { name: /^Greet greet v1 · example/ })
+      .click();
     await page.getByRole('heading', { name: 'Job greet' }).waitFor();
 
     const name = page.getByLabel('Name', { exact: true });
@@ -61,7 +64,10 @@ describe('a third-party operator in the builder', () => {
     await page.getByText('Name is required').waitFor();
     assert.equal(new URL(page.url()).pathname, '/w/default/pipelines/new', 'nothing was saved');
     const violations = await accessibilityViolations(page);
-    assert.deepEqual(violations.filter((v) => v.impact === 'critical' || v.impact === 'serious'), []);
+    assert.deepEqual(
+      violations.filter((v) => v.impact === 'critical' || v.impact === 'serious'),
+      [],
+    );
     await browser.screenshot('plugin-form-01-errors');
 
     await name.fill('Ada');
@@ -81,7 +87,10 @@ describe('a third-party operator in the builder', () => {
 
     await page.getByRole('button', { name: 'Run hello now' }).click();
     await page.waitForURL((u) => u.pathname.startsWith('/w/default/runs/'));
-    await page.getByText(/succeeded/i).first().waitFor({ timeout: 30_000 });
+    await page
+      .getByText(/succeeded/i)
+      .first()
+      .waitFor({ timeout: 30_000 });
     await browser.screenshot('plugin-form-02-run');
   });
 });

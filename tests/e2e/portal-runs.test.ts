@@ -242,7 +242,7 @@ describe('the Runs pages with a worker', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL((u) => u.search === '?pipeline=orders');
     await page.getByRole('heading', { level: 1, name: 'Runs of orders' }).waitFor();
-    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    await page.waitForFunction("document.querySelectorAll('tbody tr').length === 1");
     await page.getByRole('link', { name: 'orders run #1' }).waitFor();
 
     await page.getByLabel('Status', { exact: true }).selectOption('failed');

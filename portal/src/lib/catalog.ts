@@ -38,10 +38,12 @@ const query = (cursor: string | undefined) => ({ query: { limit: 200, ...(cursor
 
 /**
  * What the installed plugins contribute, every version (a saved job may use an older one). Read once per page
- * load: installing a plugin restarts the server, and a reload picks it up.
+ * load: installing a plugin restarts the server, and a reload picks it up. A failed read is forgotten, so "Try
+ * again" asks again.
  */
 let operators: Promise<OperatorEntry[]> | undefined;
 let connectors: Promise<ConnectorEntry[]> | undefined;
+let checks: Promise<CheckEntry[]> | undefined;
 
 export function loadOperators(): Promise<OperatorEntry[]> {
   operators ??= allPages((cursor) => call(api.GET('/api/v1/operators', { params: query(cursor) })));
@@ -53,6 +55,13 @@ export function loadConnectors(): Promise<ConnectorEntry[]> {
   connectors ??= allPages((cursor) => call(api.GET('/api/v1/connectors', { params: query(cursor) })));
   connectors.catch(() => (connectors = undefined));
   return connectors;
+}
+
+/** The check types, newest version of each: a job's check names no version, the server runs the newest. */
+export function loadCheckTypes(): Promise<CheckEntry[]> {
+  checks ??= allPages((cursor) => call(api.GET('/api/v1/checks', { params: query(cursor) }))).then(newestOf);
+  checks.catch(() => (checks = undefined));
+  return checks;
 }
 
 /** The entry of a type at a version, or its newest when no version is given. */

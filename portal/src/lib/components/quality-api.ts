@@ -1,10 +1,7 @@
+import type { Answer } from '$lib/api/answer';
 import type { paths } from '$lib/api/schema';
 
-type Json<P extends keyof paths, M extends 'get' | 'post' | 'patch'> = paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer T } } };
-}
-  ? T
-  : never;
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'patch'> = Answer<paths[P][M]>;
 
 type DATASET = '/api/v1/workspaces/{ws}/datasets/{layer}/{name}';
 

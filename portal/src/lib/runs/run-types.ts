@@ -1,6 +1,7 @@
+import type { Answer } from '$lib/api/answer';
 import type { components, paths } from '$lib/api/schema';
 
-type Json<T> = T extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
+type Json<T> = Answer<T>;
 
 /** A run as listed and as the stream's `run` event sends it (no jobs). */
 export type Run = components['schemas']['PipelineRun'];

@@ -1,11 +1,8 @@
+import type { Answer } from '$lib/api/answer';
 import type { ApiError } from '$lib/api/api-error';
 import type { paths } from '$lib/api/schema';
 
-type Json<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer T } } };
-}
-  ? T
-  : never;
+type Json<P extends keyof paths, M extends keyof paths[P]> = Answer<paths[P][M]>;
 
 /** A loaded plugin as `GET /api/v1/plugins` describes it. */
 export type Plugin = Json<'/api/v1/plugins', 'get'>['items'][number];

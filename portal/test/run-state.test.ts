@@ -1,8 +1,9 @@
+/// <reference types="node" />
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { layoutDag } from './run-layout.ts';
-import { applyEvent, fromSnapshot, MAX_LOG_LINES, restart } from './run-state.ts';
-import type { JobRun, LogLine, RunWithJobs } from './run-types.ts';
+import { layoutDag } from '../src/lib/runs/run-layout.ts';
+import { applyEvent, fromSnapshot, MAX_LOG_LINES, restart } from '../src/lib/runs/run-state.ts';
+import type { JobRun, LogLine, RunWithJobs } from '../src/lib/runs/run-types.ts';
 
 const job = (jobId: string, upstream: string[], extra: Partial<JobRun> = {}): JobRun => ({
   id: `id-${jobId}`,
