@@ -29,6 +29,9 @@ async function assertAccessible(where: string): Promise<void> {
   assert.deepEqual(critical, [], `${where}: accessibility violations`);
 }
 
+/** A link of the main navigation. */
+const nav = (area: string) =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: area, exact: true });
 /** The builder's job node button (its accessible name starts with the job id). */
 const node = (id: string) => page.getByRole('button', { name: new RegExp(`^${id} `) });
 
@@ -61,7 +64,7 @@ describe('the main journey in Chromium against assay serve', () => {
   });
 
   test('a file connection is created from its form, gets a CSV upload, tests and discovers', async () => {
-    await page.getByRole('link', { name: 'Connections', exact: true }).click();
+    await nav('Connections').click();
     await page.getByText('No connections yet').waitFor();
     await page.getByRole('link', { name: 'New connection' }).click();
     await page.getByRole('radio', { name: /Files \(server directory or uploads\)/ }).check();
@@ -99,7 +102,7 @@ describe('the main journey in Chromium against assay serve', () => {
   });
 
   test('the builder makes ingest → SQL → metrics from the forms; bad values are refused before saving', async () => {
-    await page.getByRole('link', { name: 'Pipelines', exact: true }).click();
+    await nav('Pipelines').click();
     await page.getByText('No pipelines yet').waitFor();
     await page.getByRole('link', { name: 'New pipeline' }).click();
     await page.getByLabel('Pipeline name').fill('shop');
@@ -193,8 +196,17 @@ describe('the main journey in Chromium against assay serve', () => {
     await browser.screenshot('journey-07-run');
   });
 
-  test('the Gold dataset shows its rows in the preview', async () => {
-    await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+  test('the Bronze dataset lists its load; the Gold dataset shows its rows in the preview', async () => {
+    await nav('Datasets').click();
+    await page.getByRole('link', { name: 'bronze.orders' }).click();
+    await page.getByRole('tab', { name: 'Loads' }).click();
+    const load = page.getByRole('table', { name: 'Loads into bronze.orders' }).getByRole('row').nth(1);
+    await load.getByText('succeeded').waitFor();
+    assert.match(await load.innerText(), /\b3\b/, 'three rows read and written');
+    await assertAccessible('bronze loads');
+    await browser.screenshot('journey-08-bronze-loads');
+
+    await nav('Datasets').click();
     await page.getByRole('button', { name: 'Gold' }).click();
     await page.getByRole('link', { name: 'gold.daily_revenue' }).click();
     await page.getByRole('tab', { name: 'Preview' }).click();
@@ -206,11 +218,11 @@ describe('the main journey in Chromium against assay serve', () => {
     await table.getByText('2026-11-01').first().waitFor();
     await table.getByText('10.5').first().waitFor();
     await assertAccessible('gold preview');
-    await browser.screenshot('journey-08-gold-preview');
+    await browser.screenshot('journey-08b-gold-preview');
   });
 
   test('the failing check opened an incident; its quarantined row is fixed and reprocessed', async () => {
-    await page.getByRole('link', { name: 'Quality', exact: true }).click();
+    await nav('Quality').click();
     const incident = page.getByRole('link', { name: /not_null/ }).first();
     await incident.waitFor();
     const checkId = (await incident.innerText()).trim();
