@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -90,4 +91,11 @@ export async function accessibilityViolations(page: Page): Promise<Violation[]> 
 /** How many pixels the page is wider than the window (0 or less: nothing scrolls sideways). */
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}
+
+/** No critical (nor serious) accessibility violation on the page as it is now; `where` names it in the failure. */
+export async function assertAccessible(page: Page, where: string): Promise<void> {
+  const violations = await accessibilityViolations(page);
+  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+  assert.deepEqual(critical, [], `${where}: accessibility violations`);
 }

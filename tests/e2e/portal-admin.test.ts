@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
-import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@admin.test', password: 'admin pages password 1' };
 const SECOND = { name: 'Sam Second', email: 'sam@admin.test', password: 'second user password 1' };
@@ -44,22 +44,10 @@ const enabledInApi = async (id: string) =>
 const memberRoles = async () =>
   (await api('GET', `/api/v1/workspaces/${WS}/members`)).body.items.find((m) => m['email'] === SECOND.email)?.['roles'];
 
-/** No critical (nor serious) accessibility violation on the page as it is now. */
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
-
 before(async () => {
   assertPortalBuilt();
   server = await startPortalServer();
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
   admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
   const created = await api('POST', '/api/v1/users', SECOND);
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -84,7 +72,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((u) => u.pathname === '/w/default/admin');
     await page.getByRole('heading', { level: 1, name: 'Admin' }).waitFor();
-    await assertAccessible('admin overview');
+    await assertAccessible(page, 'admin overview');
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Plugins' }).click();
     await page.waitForURL((u) => u.pathname === '/w/default/admin/plugins');
 
@@ -102,7 +90,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     }
     const file = page.getByRole('article', { name: titleOf('connector-file'), exact: true });
     assert.match(await file.innerText(), /Connectors \(\d+\)/);
-    await assertAccessible('plugins');
+    await assertAccessible(page, 'plugins');
     await browser.screenshot('admin-01-plugins');
   });
 
@@ -112,7 +100,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     await card.getByRole('button', { name: `Disable ${name}` }).click();
     const confirm = card.getByRole('group', { name: `Disable ${name} in ${WS}?` });
     await confirm.waitFor();
-    await assertAccessible('disable confirmation');
+    await assertAccessible(page, 'disable confirmation');
     await browser.screenshot('admin-02-plugin-disable-confirm');
     assert.equal(await enabledInApi('connector-file'), true, 'nothing changes before the confirmation');
     await confirm.getByRole('button', { name: `Disable ${name}` }).click();
@@ -130,7 +118,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Members and roles' }).click();
     await page.waitForURL((u) => u.pathname === '/w/default/admin/members');
     await page.getByRole('row', { name: new RegExp(ADMIN.name) }).waitFor();
-    await assertAccessible('members');
+    await assertAccessible(page, 'members');
 
     await page.getByLabel('E-mail', { exact: true }).fill('nobody@admin.test');
     await page.getByRole('button', { name: 'Add member' }).click();
@@ -158,7 +146,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     assert.match(await row.innerText(), /sam@admin\.test\s+user\s+analyst/);
     assert.equal(await page.locator('#member-who-error').count(), 0, 'the earlier error is gone');
     assert.deepEqual(await memberRoles(), ['analyst']);
-    await assertAccessible('member added');
+    await assertAccessible(page, 'member added');
     await browser.screenshot('admin-04-member-added');
 
     await page.getByLabel(`New role for ${SECOND.name}`).selectOption('engineer');
@@ -221,7 +209,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
       (await page.getByLabel('Role', { exact: true }).innerText()).includes('auditor'),
       'the new role can be given to a member',
     );
-    await assertAccessible('custom role');
+    await assertAccessible(page, 'custom role');
     await browser.screenshot('admin-06-custom-role');
 
     await row.getByRole('button', { name: 'Delete role auditor' }).click();
@@ -235,7 +223,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Audit log' }).click();
     await page.waitForURL((u) => u.pathname === '/w/default/admin/audit');
     await page.locator('tbody tr').first().waitFor();
-    await assertAccessible('audit log');
+    await assertAccessible(page, 'audit log');
 
     await page.getByLabel('Action').fill('member:manage');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
@@ -262,7 +250,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     const details = page.locator('tbody tr:not([hidden]) pre');
     await details.waitFor();
     assert.match(await details.innerText(), /"errorCode": "USER_NOT_FOUND"/);
-    await assertAccessible('audit entry expanded');
+    await assertAccessible(page, 'audit entry expanded');
     await browser.screenshot('admin-07-audit-membership');
 
     await page.getByLabel('From').fill('2099-01-01T00:00');
@@ -299,7 +287,7 @@ describe('the Admin pages in Chromium against assay serve', () => {
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /REQUEST_INVALID/);
-    await assertAccessible('audit error');
+    await assertAccessible(page, 'audit error');
     await browser.screenshot('admin-08-audit-bad-filter');
   });
 

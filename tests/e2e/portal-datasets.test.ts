@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { createLocalStorage, stagedFilesIn, writeTable } from '@assay/core/lake-testing';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Dora Data', email: 'dora@datasets.test', password: 'datasets admin password 1' };
 
@@ -57,12 +57,7 @@ before(async () => {
   browser = await launchBrowser();
   page = browser.page;
   // The shell test covers first-run setup in the browser; here the admin is created through the API.
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
 });
 after(async () => {
   await browser?.close();
@@ -72,12 +67,6 @@ after(async () => {
 
 const url = (path: string) => `${server.address}${path}`;
 const inPage = <T>(expression: string): Promise<T> => page.evaluate<T>(expression);
-
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
 
 /** A change through the API with the browser's session (cookie + CSRF header), as the portal makes it. */
 async function apiAsBrowser(method: string, path: string, body: unknown): Promise<{ status: number; body: string }> {
@@ -111,7 +100,7 @@ describe('datasets in the portal, in Chromium against assay serve', () => {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets' }).count(),
       1,
     );
-    await assertAccessible('dataset list');
+    await assertAccessible(page, 'dataset list');
     await browser.screenshot('datasets-01-list');
   });
 
@@ -160,7 +149,7 @@ describe('datasets in the portal, in Chromium against assay serve', () => {
     const columns = page.getByRole('table', { name: 'Columns of silver.customers' });
     assert.deepEqual(await columns.locator('tbody td:first-child').allInnerTexts(), ['id', 'name']);
     assert.deepEqual(await columns.locator('tbody td:nth-child(2)').allInnerTexts(), ['integer', 'string']);
-    await assertAccessible('dataset detail');
+    await assertAccessible(page, 'dataset detail');
     await browser.screenshot('datasets-03-detail');
   });
 
@@ -190,7 +179,7 @@ describe('datasets in the portal, in Chromium against assay serve', () => {
     const atEnd = await rendered();
     assert.ok(atEnd <= 60, `${atEnd} rows in the DOM at the end`);
     assert.equal(await table.locator('[aria-rowindex="2"]').count(), 0, 'the first row left the DOM');
-    await assertAccessible('dataset preview');
+    await assertAccessible(page, 'dataset preview');
     await browser.screenshot('datasets-04-preview');
 
     // Time travel: version 0 had exactly 1,000 rows, so nothing is left out.

@@ -10,8 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
 import { orderDocuments } from '../support/order-documents.ts';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Cora Checks', email: 'cora@checks.test', password: 'checks admin password 1' };
 const WS = 'default';
@@ -50,13 +50,6 @@ async function pipeline(): Promise<Pipeline> {
   return (await response.json()) as Pipeline;
 }
 
-/** No critical (nor serious) accessibility violation on the page as it is now. */
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
-
 const checks = () => page.getByRole('region', { name: 'Quality checks' });
 const listText = async () => (await checks().locator('ol').first().innerText()).replace(/\s+/g, ' ');
 const checkForm = (title: RegExp): Locator => checks().getByRole('form', { name: title });
@@ -66,12 +59,7 @@ before(async () => {
   data = join(tmpdir(), `assay-portal-job-checks-${process.pid}-${Date.now()}`);
   await mkdir(join(data, 'orders'), { recursive: true });
   server = await startPortalServer({ config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } } } });
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
   admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
   const applied = await admin.fetch(`/api/v1/workspaces/${WS}/apply`, {
     method: 'POST',
@@ -101,7 +89,7 @@ describe('the job checks editor in Chromium against assay serve', () => {
     await checks()
       .getByText('Left empty, Silver applies quarantine to row checks and fail to aggregate checks.')
       .waitFor();
-    await assertAccessible('checks list');
+    await assertAccessible(page, 'checks list');
     await browser.screenshot('job-checks-01-list');
   });
 
@@ -116,7 +104,7 @@ describe('the job checks editor in Chromium against assay serve', () => {
     await summary.waitFor();
     assert.match(await summary.innerText(), /1 problem[\s\S]*Mostly: At most 1/);
     assert.match(await listText(), /^not_null on email → quarantine/, 'nothing saved while the form has errors');
-    await assertAccessible('check form with errors');
+    await assertAccessible(page, 'check form with errors');
     await browser.screenshot('job-checks-02-refused');
 
     await form.getByLabel('Mostly').fill('0.9');
@@ -143,7 +131,7 @@ describe('the job checks editor in Chromium against assay serve', () => {
       0,
       'the search filters',
     );
-    await assertAccessible('check type picker');
+    await assertAccessible(page, 'check type picker');
     await browser.screenshot('job-checks-03-picker');
     await checks()
       .getByRole('button', { name: /^Not null/ })
@@ -198,7 +186,7 @@ describe('the job checks editor in Chromium against assay serve', () => {
       .filter({ has: page.getByLabel('Where') });
     assert.match(await where.innerText(), /where is not a SQL expression: syntax error/);
     // The job panel (not this editor) repeats the problem above the job in a `ul role=alert`, which axe flags.
-    await assertAccessible('server problem on a check');
+    await assertAccessible(page, 'server problem on a check');
     await browser.screenshot('job-checks-05-server-problem');
     assert.equal((await pipeline()).currentVersion, 2, 'the refused save made no version');
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
+import { assertAccessible, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Jo Journey', email: 'jo@journey.test', password: 'journey admin password 1' };
@@ -22,12 +22,6 @@ let browser: Browser;
 let page: Page;
 let scratch: string;
 const url = (path: string) => `${server.address}${path}`;
-
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
 
 /** A link of the main navigation. */
 const nav = (area: string) =>
@@ -79,7 +73,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Create connection' }).click();
     await page.getByText(/Start with a lower-case letter/).waitFor();
     await page.getByLabel('Name', { exact: true }).fill('shop_files');
-    await assertAccessible('new connection');
+    await assertAccessible(page, 'new connection');
     await browser.screenshot('journey-02-new-connection');
     await page.getByRole('button', { name: 'Create connection' }).click();
     await page.getByRole('heading', { level: 1, name: 'shop_files' }).waitFor();
@@ -97,7 +91,7 @@ describe('the main journey in Chromium against assay serve', () => {
       .getByRole('table', { name: /^Sample rows of / })
       .getByRole('cell', { name: 'ann@x.org' })
       .waitFor();
-    await assertAccessible('connection');
+    await assertAccessible(page, 'connection');
     await browser.screenshot('journey-03-connection');
   });
 
@@ -170,7 +164,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.locator('#job-2-config-time-column').fill('ordered_at');
     await page.locator('#job-2-config-time-grain').selectOption('day');
     await page.getByText('No problems found').waitFor({ timeout: 15_000 });
-    await assertAccessible('builder');
+    await assertAccessible(page, 'builder');
     await browser.screenshot('journey-06-builder');
     for (const width of [1280, 768]) {
       await page.setViewportSize({ width, height: 900 });
@@ -192,7 +186,7 @@ describe('the main journey in Chromium against assay serve', () => {
       .getByText(/succeeded/i)
       .first()
       .waitFor({ timeout: 60_000 });
-    await assertAccessible('run');
+    await assertAccessible(page, 'run');
     await browser.screenshot('journey-07-run');
   });
 
@@ -203,7 +197,7 @@ describe('the main journey in Chromium against assay serve', () => {
     const load = page.getByRole('table', { name: 'Loads into bronze.orders' }).getByRole('row').nth(1);
     await load.getByText('succeeded').waitFor();
     assert.match(await load.innerText(), /\b3\b/, 'three rows read and written');
-    await assertAccessible('bronze loads');
+    await assertAccessible(page, 'bronze loads');
     await browser.screenshot('journey-08-bronze-loads');
 
     await nav('Datasets').click();
@@ -217,7 +211,7 @@ describe('the main journey in Chromium against assay serve', () => {
     const table = page.getByTestId('virtual-table');
     await table.getByText('2026-11-01').first().waitFor();
     await table.getByText('10.5').first().waitFor();
-    await assertAccessible('gold preview');
+    await assertAccessible(page, 'gold preview');
     await browser.screenshot('journey-08b-gold-preview');
   });
 
@@ -288,7 +282,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'SQL', exact: true }).click();
     const sql = page.getByLabel(/^sql · sql/);
     await sql.fill('SELECT order_id, upper(email) AS email, amount, ordered_at FROM bronze.orders');
-    await assertAccessible('sql view');
+    await assertAccessible(page, 'sql view');
     await page.getByRole('button', { name: 'Builder', exact: true }).click();
     await node('metrics').click();
     assert.equal(await page.locator('#job-2-config-time-periodColumn').inputValue(), 'sold_on');

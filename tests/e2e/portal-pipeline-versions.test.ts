@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
-import { accessibilityViolations, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, horizontalOverflow, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Vera Versions', email: 'vera@versions.test', password: 'versions admin password 1' };
 const WS = 'default';
@@ -99,13 +99,6 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: response.status, body: (await response.json()) as Answer };
 }
 
-/** No critical (nor serious) accessibility violation on the page as it is now. */
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
-
 before(async () => {
   assertPortalBuilt();
   data = join(tmpdir(), `assay-portal-versions-${process.pid}-${Date.now()}`);
@@ -115,12 +108,7 @@ before(async () => {
     // A low confirmation threshold: a ten-day backfill then needs an explicit confirmation.
     config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } }, pipelines: { backfillConfirmAbove: 5 } },
   });
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
   admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
   const applied = await api('POST', '/apply', { files: [{ path: 'events.yaml', text: documents(data) }] });
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
@@ -158,7 +146,7 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
     await changes.waitFor();
     assert.match(await changes.innerText(), /CHANGED\s+~ spec\.jobs\[daily\]\.config\.sql/i);
     assert.match(await changes.innerText(), /\* 100/);
-    await assertAccessible('versions');
+    await assertAccessible(page, 'versions');
     await browser.screenshot('pipeline-versions-01-history');
 
     await page.getByLabel('From version', { exact: true }).fill('1');
@@ -205,7 +193,7 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
     const cron = page.getByLabel('Cron', { exact: true });
     await cron.waitFor();
     assert.equal(await cron.inputValue(), '');
-    await assertAccessible('schedule');
+    await assertAccessible(page, 'schedule');
 
     await cron.fill('0 6 * * *');
     await page.getByLabel('Time zone', { exact: true }).fill('Europe/Amsterdam');
@@ -286,7 +274,7 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
     await table.waitFor();
     assert.match(await dialog.innerText(), /2026-01-01 to 2026-01-03: 3 partition run\(s\)/);
     assert.match(await table.innerText(), /daily[\s\S]*by day[\s\S]*2026-01-01, 2026-01-02, 2026-01-03/);
-    await assertAccessible('backfill preview');
+    await assertAccessible(page, 'backfill preview');
     await browser.screenshot('pipeline-versions-05-backfill-preview');
 
     await dialog.getByRole('button', { name: 'Start backfill' }).click();
@@ -339,7 +327,7 @@ describe('the pipeline Versions and Schedule pages in Chromium against assay ser
         .waitFor();
       const overflow = await horizontalOverflow(page);
       assert.ok(overflow <= 0, `${tab}: ${overflow}px wider than the tablet`);
-      await assertAccessible(`${tab} on a tablet, dark`);
+      await assertAccessible(page, `${tab} on a tablet, dark`);
       await browser.screenshot(shot);
     }
   });

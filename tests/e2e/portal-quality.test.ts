@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 import { orderDocuments } from '../support/order-documents.ts';
 
 const ADMIN = { name: 'Quinn Quality', email: 'quinn@quality.test', password: 'quality admin password 1' };
@@ -55,13 +55,6 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: response.status, body: (await response.json()) as Answer };
 }
 
-/** No critical (nor serious) accessibility violation on the page as it is now. */
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
-
 before(async () => {
   assertPortalBuilt();
   data = join(tmpdir(), `assay-portal-quality-${process.pid}-${Date.now()}`);
@@ -71,12 +64,7 @@ before(async () => {
     worker: true,
     config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } } },
   });
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
   admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
   const applied = await api('POST', '/apply', { files: [{ path: 'orders.yaml', text: documents(data) }] });
   assert.equal(applied.status, 200, JSON.stringify(applied.body));
@@ -114,7 +102,7 @@ describe('the Quality pages in Chromium against assay serve', () => {
     const link = page.getByRole('link', { name: checkId });
     await link.waitFor();
     assert.match(await page.locator('tbody').innerText(), /silver\.orders\s+open\s+1\s/i);
-    await assertAccessible('incidents list');
+    await assertAccessible(page, 'incidents list');
     await browser.screenshot('quality-01-incidents');
 
     await page.getByLabel('Dataset', { exact: true }).fill('Not A Dataset');
@@ -132,7 +120,7 @@ describe('the Quality pages in Chromium against assay serve', () => {
     await page.getByRole('heading', { level: 1, name: new RegExp(checkId) }).waitFor();
     const sample = page.getByRole('region', { name: 'Latest failing rows' });
     assert.match(await sample.innerText(), /order_id[\s\S]*2/);
-    await assertAccessible('incident detail');
+    await assertAccessible(page, 'incident detail');
 
     await page.getByLabel('Note').fill('Looking at the source file');
     await page.getByRole('button', { name: 'Acknowledge' }).click();
@@ -160,7 +148,7 @@ describe('the Quality pages in Chromium against assay serve', () => {
     await page.waitForURL((u) => u.pathname === '/w/default/quality/quarantine/silver/orders');
     await page.getByText('1 rows in quarantine.').waitFor();
     assert.match(await page.locator('tbody').innerText(), /email/);
-    await assertAccessible('quarantine review');
+    await assertAccessible(page, 'quarantine review');
     await browser.screenshot('quality-03-quarantine');
 
     // A discard needs a reason: nothing is sent without one.
@@ -214,7 +202,7 @@ describe('the Quality pages in Chromium against assay serve', () => {
         new RegExp(`Added ${suggestion.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to job clean: orders version 2`),
       )
       .waitFor();
-    await assertAccessible('profile and suggestions');
+    await assertAccessible(page, 'profile and suggestions');
     await browser.screenshot('quality-06-suggestions-accepted');
 
     // A check edited into an invalid one is refused with the problem's path in the request.

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { signIn, type SignedIn } from '../support/sign-in.ts';
 import { orderDocuments } from '../support/order-documents.ts';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertAccessible, launchBrowser, type Browser } from './browser.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Rita Runs', email: 'rita@runs.test', password: 'runs admin password 1' };
 const WS = 'default';
@@ -89,12 +89,7 @@ async function startServer(worker: boolean): Promise<{ server: PortalServer; adm
     worker,
     config: { pluginConfig: { 'connector-file': { allowedRoots: [data] } } },
   });
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, ...ADMIN }),
-  });
-  assert.equal(setup.status, 200, await setup.text());
+  await createAdmin(server, ADMIN);
   const admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
   const applied = await admin.fetch(`/api/v1/workspaces/${WS}/apply`, {
     method: 'POST',
@@ -112,12 +107,6 @@ async function signInAt(server: PortalServer, path: string): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((u) => u.pathname === path);
-}
-
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
 }
 
 const jobNode = (job: string) =>
@@ -175,7 +164,7 @@ describe('the Runs pages with a worker', () => {
     await log.getByRole('listitem').first().waitFor();
     const lines = await log.getByRole('listitem').count();
     assert.ok(lines > 0);
-    await assertAccessible('run succeeded');
+    await assertAccessible(page, 'run succeeded');
     await browser.screenshot('runs-01-succeeded');
 
     await page.getByLabel('Job', { exact: true }).selectOption('clean');
@@ -197,7 +186,7 @@ describe('the Runs pages with a worker', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     try {
       assert.equal(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), true);
-      await assertAccessible('run succeeded, tablet, dark');
+      await assertAccessible(page, 'run succeeded, tablet, dark');
       await browser.screenshot('runs-07-tablet-dark');
     } finally {
       await page.setViewportSize({ width: 1280, height: 860 });
@@ -222,7 +211,7 @@ describe('the Runs pages with a worker', () => {
     assert.match(await jobNode('land').innerText(), /land\s+succeeded/i);
     await page.getByText('The run finished: failed.').waitFor();
     await page.getByRole('button', { name: 'Resume run' }).waitFor();
-    await assertAccessible('run failed');
+    await assertAccessible(page, 'run failed');
     await browser.screenshot('runs-02-failed');
   });
 
@@ -235,7 +224,7 @@ describe('the Runs pages with a worker', () => {
     assert.equal(texts.length, 2, texts.join('\n'));
     assert.match(texts[0]!, /#1\s+broken\s+failed\s+(manual|api)\s+\S.*\s+\d+(\.\d)? (ms|s)/i);
     assert.match(texts[1]!, /#1\s+orders\s+succeeded\s+(manual|api)\s+\S.*\s+\d+(\.\d)? (ms|s)/i);
-    await assertAccessible('run history');
+    await assertAccessible(page, 'run history');
     await browser.screenshot('runs-03-history');
 
     await page.getByLabel('Pipeline', { exact: true }).fill('orders');
@@ -294,7 +283,7 @@ describe('the live run view without a worker (runs stay queued)', () => {
     await page.getByText('Following the run live.').waitFor();
     assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /queued/i);
     await page.getByRole('button', { name: 'Cancel run' }).waitFor();
-    await assertAccessible('queued run');
+    await assertAccessible(page, 'queued run');
     await browser.screenshot('runs-05-queued');
 
     const cancelled = await api(admin, 'POST', `/runs/${first}/cancel`);

@@ -65,6 +65,19 @@ export async function startPortalServer(
   }
 }
 
+/** First-run setup through the API with the server's setup token (the shell test covers it in the browser). */
+export async function createAdmin(
+  server: PortalServer,
+  admin: { name: string; email: string; password: string },
+): Promise<void> {
+  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: server.setupToken, ...admin }),
+  });
+  if (setup.status !== 200) throw new Error(`setup answered ${setup.status}: ${await setup.text()}`);
+}
+
 async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

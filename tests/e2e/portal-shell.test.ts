@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { accessibilityViolations, launchBrowser, type Browser } from './browser.ts';
+import { assertAccessible, launchBrowser, type Browser } from './browser.ts';
 import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
 
 const ADMIN = { name: 'Ada Admin', email: 'ada@portal.test', password: 'portal admin password 1' };
@@ -25,13 +25,6 @@ after(async () => {
 
 const url = (path: string) => `${server.address}${path}`;
 const pathOf = (page: Page) => new URL(page.url()).pathname + new URL(page.url()).search;
-
-/** No critical (nor serious) accessibility violation on the page as it is now. */
-async function assertAccessible(where: string): Promise<void> {
-  const violations = await accessibilityViolations(page);
-  const critical = violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
-  assert.deepEqual(critical, [], `${where}: accessibility violations`);
-}
 
 async function signIn(email: string, password: string): Promise<void> {
   await page.getByLabel('E-mail', { exact: true }).fill(email);
@@ -58,7 +51,7 @@ describe('the portal shell in Chromium against assay serve', () => {
     await page.goto(url('/w/default'));
     await page.waitForURL((u) => u.pathname === '/setup');
     await page.getByRole('heading', { name: 'Set up Assay' }).waitFor();
-    await assertAccessible('setup page');
+    await assertAccessible(page, 'setup page');
     await browser.screenshot('01-setup');
 
     await page.getByLabel('Setup token').fill('setup_not-the-real-token');
@@ -78,7 +71,7 @@ describe('the portal shell in Chromium against assay serve', () => {
     await page.waitForURL((u) => u.pathname === '/w/default');
     await page.getByRole('heading', { name: 'Default', level: 1 }).waitFor();
     assert.match(await page.locator('dl').innerText(), /admin/);
-    await assertAccessible('workspace overview');
+    await assertAccessible(page, 'workspace overview');
     await browser.screenshot('03-shell');
   });
 
@@ -87,7 +80,7 @@ describe('the portal shell in Chromium against assay serve', () => {
     await page.waitForURL((u) => u.pathname === '/login');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     assert.equal(await page.getByRole('link', { name: /single sign-on/ }).count(), 0, 'no SSO without OIDC');
-    await assertAccessible('login page');
+    await assertAccessible(page, 'login page');
     await browser.screenshot('04-login');
 
     // A crafted link may not forward the user to another site after signing in.
@@ -138,7 +131,7 @@ describe('the portal shell in Chromium against assay serve', () => {
     await page.reload();
     await page.getByRole('cell', { name: 'nightly export', exact: true }).waitFor();
     assert.ok(!(await page.content()).includes(secret), 'the list never shows the secret');
-    await assertAccessible('profile page');
+    await assertAccessible(page, 'profile page');
     await browser.screenshot('07-token-listed');
   });
 
@@ -184,7 +177,7 @@ describe('the portal shell in Chromium against assay serve', () => {
     assert.equal(await inPage('document.documentElement.dataset.theme'), 'dark');
     const background = await inPage<string>('getComputedStyle(document.body).backgroundColor');
     assert.equal(background, 'rgb(17, 20, 24)');
-    await assertAccessible('profile page, dark');
+    await assertAccessible(page, 'profile page, dark');
     await browser.screenshot('09-dark-theme');
   });
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTestOidcProvider, type TestOidcProvider } from '@assay/core/test-oidc-provider';
 import { launchBrowser, type Browser } from './browser.ts';
-import { assertPortalBuilt, startPortalServer, type PortalServer } from './portal-server.ts';
+import { assertPortalBuilt, createAdmin, startPortalServer, type PortalServer } from './portal-server.ts';
 
 let provider: TestOidcProvider;
 let server: PortalServer;
@@ -50,12 +50,7 @@ after(async () => {
 test('with OIDC configured the sign-in page offers single sign-on: the IdP signs the user in and returns them', async () => {
   const { page } = browser;
   // Setup comes first on a new installation; the test only needs the sign-in page, so it creates the admin by API.
-  const setup = await fetch(`${server.address}/api/v1/auth/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: server.setupToken, email: 'a@sso.test', name: 'A', password: 'sso admin password' }),
-  });
-  assert.equal(setup.status, 200);
+  await createAdmin(server, { email: 'a@sso.test', name: 'A', password: 'sso admin password' });
   await page.goto(`${server.address}/login?returnTo=%2Fprofile`);
   const sso = page.getByRole('link', { name: 'Sign in with single sign-on' });
   await sso.waitFor();
