@@ -286,6 +286,12 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('button', { name: 'Builder', exact: true }).click();
     await node('metrics').click();
     assert.equal(await page.locator('#job-2-config-time-periodColumn').inputValue(), 'sold_on');
+    // Column fields suggest the columns of the job's input as the lake holds it.
+    const suggested = page.locator('#job-2-config-time-column-options option');
+    await page.waitForFunction("document.querySelectorAll('#job-2-config-time-column-options option').length > 0");
+    assert.ok(
+      (await suggested.evaluateAll((options) => options.map((o) => o.getAttribute('value')))).includes('ordered_at'),
+    );
     await node('sql').click();
     assert.match(await page.getByLabel('Sql', { exact: true }).inputValue(), /upper\(email\)/);
     await page.getByRole('button', { name: 'YAML', exact: true }).click();

@@ -5,8 +5,6 @@ import { formatPath, type Path, type UiHints } from './json-schema.ts';
 export interface FormContext {
   readonly root: Record<string, unknown>;
   readonly ui: UiHints | undefined;
-  /** `edit`: secrets already saved show as set and may be left blank to keep them. */
-  readonly mode: 'create' | 'edit';
   /** Values to offer for fields with a `dataset`, `connection` or `column` widget. */
   readonly suggestions: Suggestions;
   get(path: Path): unknown;
