@@ -95,6 +95,37 @@ describe('the main journey in Chromium against assay serve', () => {
     await browser.screenshot('journey-03-connection');
   });
 
+  test('a database connection with bad settings: field errors, then the connector diagnosis; a secret stays write-only', async () => {
+    await nav('Connections').click();
+    await page.getByRole('link', { name: 'New connection' }).click();
+    await page.getByRole('radio', { name: /^PostgreSQL postgres v1/ }).check();
+    await page.getByLabel('Name', { exact: true }).fill('warehouse');
+    await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+    await page.getByLabel('Port', { exact: true }).fill('70000');
+    await page.getByLabel('User', { exact: true }).fill('postgres');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByText('At most 65535').waitFor();
+    await page.getByText('Database is required').waitFor();
+    await page.getByLabel('Port', { exact: true }).fill('5432');
+    await page.getByLabel('Database', { exact: true }).fill('assay_no_such_database');
+    await page.getByLabel(/^Password/).fill('not-the-password');
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    await page.getByRole('heading', { level: 1, name: 'warehouse' }).waitFor();
+    // The secret is never shown again: the field says it is saved.
+    assert.equal(await page.getByLabel(/^Password/).inputValue(), '');
+    assert.equal(await page.getByLabel(/^Password/).getAttribute('placeholder'), 'Saved — type to replace');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const failed = page.getByText('Failed', { exact: true });
+    await failed.waitFor({ timeout: 20_000 });
+    assert.match(await failed.locator('..').innerText(), /assay_no_such_database/);
+    await browser.screenshot('journey-03b-connection-diagnosis');
+    await page.getByLabel('Database', { exact: true }).fill('test');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved.', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connected', { exact: true }).waitFor({ timeout: 20_000 });
+  });
+
   test('the builder makes ingest → SQL → metrics from the forms; bad values are refused before saving', async () => {
     await nav('Pipelines').click();
     await page.getByText('No pipelines yet').waitFor();
