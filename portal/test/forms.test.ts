@@ -79,7 +79,7 @@ describe('schema forms', () => {
   test('validation names the field and what is wrong, and skips hidden fields', () => {
     const value = { write: { mode: 'full_refresh', key: [] }, repeat: 9, contract: { columns: [{ name: '' }] } };
     assert.deepEqual(validate(sqlLike, value, ui), {
-      sql: 'Sql is required',
+      sql: 'SQL is required',
       repeat: 'At most 5',
       'contract.columns[0].name': 'Name is required',
       'contract.columns[0].type': 'Type is required',

@@ -154,10 +154,10 @@ describe('the main journey in Chromium against assay serve', () => {
     assert.equal(await page.getByRole('checkbox', { name: 'bronze.orders' }).isChecked(), true);
     await page.getByRole('textbox', { name: 'Output dataset' }).fill('silver.orders');
     await page.getByRole('button', { name: 'Create pipeline' }).click();
-    await page.getByText('Sql is required').waitFor();
+    await page.getByText('SQL is required').waitFor();
     await page.getByText(/Fix the \d+ marked field/).waitFor();
     await browser.screenshot('journey-05-field-error');
-    await page.getByLabel('Sql', { exact: true }).fill('SELECT order_id, email, amount, ordered_at FROM bronze.orders');
+    await page.getByLabel('SQL', { exact: true }).fill('SELECT order_id, email, amount, ordered_at FROM bronze.orders');
     await page.getByRole('button', { name: 'Add check' }).click();
     await page.getByRole('button', { name: /^Not null/ }).click();
     const check = page.getByRole('form', { name: /Not null/ });
@@ -280,11 +280,11 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.getByRole('heading', { name: 'Job orders' }).waitFor();
     await node('sql').click();
     const edited = 'SELECT order_id, lower(email) AS email, amount, ordered_at FROM bronze.orders';
-    await page.getByLabel('Sql', { exact: true }).fill(edited);
+    await page.getByLabel('SQL', { exact: true }).fill(edited);
     // The session ends (expired, revoked) while the user is editing: the next call is a 401.
     await page.context().clearCookies();
-    await page.getByLabel('Sql', { exact: true }).press('End');
-    await page.getByLabel('Sql', { exact: true }).pressSequentially(' ');
+    await page.getByLabel('SQL', { exact: true }).press('End');
+    await page.getByLabel('SQL', { exact: true }).pressSequentially(' ');
     await page.waitForURL((u) => u.pathname === '/login', { timeout: 15_000 });
     await page.getByLabel('E-mail', { exact: true }).fill(ADMIN.email);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
@@ -292,7 +292,7 @@ describe('the main journey in Chromium against assay serve', () => {
     await page.waitForURL((u) => u.pathname === '/w/default/pipelines/shop');
     await page.getByText(/Your unsaved changes from .* were restored/).waitFor();
     await node('sql').click();
-    assert.equal((await page.getByLabel('Sql', { exact: true }).inputValue()).trim(), edited);
+    assert.equal((await page.getByLabel('SQL', { exact: true }).inputValue()).trim(), edited);
     await browser.screenshot('journey-12-draft-restored');
     await page.getByRole('button', { name: 'Save version' }).click();
     await page.getByText('Saved version 2.').waitFor();
@@ -324,7 +324,7 @@ describe('the main journey in Chromium against assay serve', () => {
       (await suggested.evaluateAll((options) => options.map((o) => o.getAttribute('value')))).includes('ordered_at'),
     );
     await node('sql').click();
-    assert.match(await page.getByLabel('Sql', { exact: true }).inputValue(), /upper\(email\)/);
+    assert.match(await page.getByLabel('SQL', { exact: true }).inputValue(), /upper\(email\)/);
     await page.getByRole('button', { name: 'YAML', exact: true }).click();
     assert.match(await page.getByLabel('Pipeline YAML').inputValue(), /upper\(email\)/);
     await browser.screenshot('journey-13-yaml');

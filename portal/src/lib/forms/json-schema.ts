@@ -111,13 +111,19 @@ export const isSecret = (schema: JsonSchema): boolean => schema['x-assay-secret'
 export const isSecretReference = (value: unknown): value is { $secret: string } =>
   typeof value === 'object' && value !== null && typeof (value as { $secret?: unknown }).$secret === 'string';
 
-/** "partitionBy" → "Partition by", "fiscalYearStartMonth" → "Fiscal year start month". */
+/** Words a label spells in capitals. */
+const ACRONYMS = new Set(['api', 'ca', 'csv', 'http', 'id', 'json', 'sql', 'ssl', 'uri', 'url']);
+
+/** "partitionBy" → "Partition by", "fiscalYearStartMonth" → "Fiscal year start month", "ssl" → "SSL". */
 export function labelOf(name: string, schema: JsonSchema): string {
   if (schema.title !== undefined) return schema.title;
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/[_-]+/g, ' ')
-    .toLowerCase();
+    .toLowerCase()
+    .split(' ')
+    .map((word) => (ACRONYMS.has(word) ? word.toUpperCase() : word))
+    .join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
