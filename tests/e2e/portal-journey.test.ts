@@ -329,4 +329,32 @@ describe('the main journey in Chromium against assay serve', () => {
     assert.match(await page.getByLabel('Pipeline YAML').inputValue(), /upper\(email\)/);
     await browser.screenshot('journey-13-yaml');
   });
+
+  test('the SCD2 and metrics patterns add jobs the server accepts', async () => {
+    await page.getByRole('button', { name: 'Builder', exact: true }).click();
+    const wizard = page.getByRole('dialog', { name: 'Add a job from a pattern' });
+    await page.getByRole('button', { name: 'Start from a pattern' }).click();
+    await wizard.getByRole('radio', { name: /^SCD2 dimension/ }).check();
+    await wizard.getByLabel('Input dataset').selectOption('silver.orders');
+    await wizard.getByRole('button', { name: 'Add job' }).click();
+    await wizard.getByText('Name the business key column(s)').waitFor();
+    await wizard.getByLabel('Business key column(s)').fill('order_id');
+    await wizard.getByLabel('Output dataset').fill('silver.dim_orders');
+    await wizard.getByRole('button', { name: 'Add job' }).click();
+    await page.getByRole('heading', { name: 'Job dim_orders' }).waitFor();
+    assert.equal(await page.locator('#job-3-config-businessKey').inputValue(), 'order_id');
+
+    await page.getByRole('button', { name: 'Start from a pattern' }).click();
+    await wizard.getByRole('radio', { name: /^Metrics table/ }).check();
+    await wizard.getByLabel('Input dataset').selectOption('silver.orders');
+    await wizard.getByLabel('Time column').fill('ordered_at');
+    await wizard.getByLabel('Period', { exact: true }).selectOption('month');
+    await wizard.getByLabel(/^Column to sum/).fill('amount');
+    await wizard.getByLabel('Output dataset').fill('gold.monthly_orders');
+    await wizard.getByRole('button', { name: 'Add job' }).click();
+    await page.getByRole('heading', { name: 'Job monthly_orders' }).waitFor();
+    assert.equal(await page.getByLabel('Name 1', { exact: true }).inputValue(), 'total_amount');
+    await page.getByText('No problems found').waitFor({ timeout: 15_000 });
+    await browser.screenshot('journey-14-patterns');
+  });
 });
