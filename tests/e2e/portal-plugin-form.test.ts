@@ -84,4 +84,25 @@ describe('a third-party operator in the builder', () => {
       .waitFor({ timeout: 30_000 });
     await browser.screenshot('plugin-form-02-run');
   });
+
+  test('disabled in the workspace, the plugin leaves the catalog and its job is pinned with the server problem', async () => {
+    const admin = await signIn(server.address, { email: ADMIN.email, password: ADMIN.password });
+    const disabled = await admin.fetch('/api/v1/workspaces/default/plugins/example', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: false }),
+    });
+    assert.equal(disabled.status, 200, await disabled.text());
+    await page.goto(`${server.address}/w/default/pipelines/hello`);
+    await page
+      .getByRole('button', { name: /^greet greet/ })
+      .getByText('1 problem')
+      .waitFor({ timeout: 15_000 });
+    await page.getByText('PIPELINE_OPERATOR_DISABLED').waitFor();
+    await page.getByRole('button', { name: 'Add job' }).click();
+    const catalog = page.getByRole('dialog', { name: 'Add a job' });
+    await catalog.getByRole('button', { name: /^SQL sql v1/ }).waitFor();
+    assert.equal(await catalog.getByRole('button', { name: /^Greet/ }).count(), 0, 'greet is not offered');
+    await browser.screenshot('plugin-form-03-disabled');
+  });
 });

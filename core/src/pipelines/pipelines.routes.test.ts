@@ -35,6 +35,49 @@ const clean = {
 };
 
 describe('pipelines API', () => {
+  test('a plugin disabled in the workspace: its operators are refused there, and only there', async () => {
+    const toggle = (enabled: boolean) =>
+      platform.inject({
+        method: 'PUT',
+        url: `/api/v1/workspaces/${WS}/plugins/pipeline-fixture`,
+        payload: { enabled },
+      });
+    const validate = async (ws: string) =>
+      (
+        await platform.inject({
+          method: 'POST',
+          url: `/api/v1/workspaces/${ws}/pipelines/validate`,
+          payload: { document: document('disabled', [clean, raw]) },
+        })
+      ).json() as { valid: boolean; problems: Array<{ code: string; path: string }> };
+    assert.equal((await toggle(false)).statusCode, 200);
+    try {
+      const refused = await validate(WS);
+      assert.equal(refused.valid, false);
+      assert.deepEqual(
+        refused.problems.map((problem) => [problem.code, problem.path]),
+        [
+          ['PIPELINE_OPERATOR_DISABLED', 'spec.jobs[0].operator'],
+          ['PIPELINE_OPERATOR_DISABLED', 'spec.jobs[1].operator'],
+        ],
+      );
+      const saved = await platform.inject({
+        method: 'POST',
+        url: base,
+        payload: { document: document('disabled', [raw]) },
+      });
+      assert.equal(saved.statusCode, 400, saved.body);
+      const elsewhere = await validate(OTHER);
+      assert.ok(
+        !elsewhere.problems.some((problem) => problem.code === 'PIPELINE_OPERATOR_DISABLED'),
+        'another workspace still has the plugin',
+      );
+    } finally {
+      assert.equal((await toggle(true)).statusCode, 200);
+    }
+    assert.deepEqual((await validate(WS)).problems, []);
+  });
+
   test('create, show with its graph, save versions, list', async () => {
     const created = await platform.inject({
       method: 'POST',

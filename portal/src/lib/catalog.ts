@@ -74,3 +74,18 @@ export function entryOf<T extends { type: string; version: number }>(
   if (version !== undefined) return candidates.find((item) => item.version === version);
   return newestOf(candidates)[0];
 }
+
+/**
+ * The plugins an admin disabled in a workspace: their contributions are left out of the workspace's catalogs (the
+ * server refuses their operators there).
+ */
+export async function disabledPlugins(ws: string): Promise<Set<string>> {
+  const plugins = await allPages((cursor) =>
+    call(api.GET('/api/v1/workspaces/{ws}/plugins', { params: { path: { ws }, ...query(cursor) } })),
+  );
+  return new Set(plugins.filter((plugin) => !plugin.enabled).map((plugin) => plugin.id));
+}
+
+/** The entries whose plugin is enabled. */
+export const enabledOnly = <T extends { plugin: { id: string } }>(items: T[], disabled: ReadonlySet<string>): T[] =>
+  items.filter((item) => !disabled.has(item.plugin.id));

@@ -1,5 +1,7 @@
+import type { Knex } from 'knex';
 import type { LakeService } from '../../lake/lake-service.ts';
 import type { ContributionRegistry } from '../../plugins/contribution-registry.ts';
+import { workspaceSettings } from '../../plugins/installed-plugins.ts';
 import type { DocumentProblem } from '../document/document-problem.ts';
 import { locateProblems, type Locate } from '../document/parse-documents.ts';
 import type { PipelineGraph } from '../document/pipeline-graph.ts';
@@ -38,7 +40,7 @@ export interface CheckScope {
  * Problems are placed in their files; `checked` holds the documents that passed, by name.
  */
 export async function checkPipelines(
-  deps: { registry: ContributionRegistry; lake: LakeService },
+  deps: { db: Knex; registry: ContributionRegistry; lake: LakeService },
   scope: CheckScope,
   pipelines: readonly PipelineToCheck[],
 ): Promise<{ problems: DocumentProblem[]; checked: Map<string, CheckedPipeline> }> {
@@ -47,15 +49,19 @@ export async function checkPipelines(
   for (const { document } of pipelines) outputsOf(document).forEach((dataset) => produced.add(dataset));
   for (const { current } of scope.otherPipelines) outputsOf(current.document).forEach((d) => produced.add(d));
   const wanted = pipelines.flatMap(({ document }) => document.spec.jobs.flatMap((job) => job.inputs ?? []));
-  const inLake = await existingDatasets(
-    deps.lake,
-    scope.workspace,
-    wanted.filter((dataset) => !produced.has(dataset)),
-  );
+  const [inLake, pluginSettings] = await Promise.all([
+    existingDatasets(
+      deps.lake,
+      scope.workspace,
+      wanted.filter((dataset) => !produced.has(dataset)),
+    ),
+    workspaceSettings(deps.db, scope.workspace),
+  ]);
   const context = createValidationContext(deps.registry, {
     connections: scope.connections,
     datasets: new Set([...produced, ...inLake]),
     datasetColumns: datasetColumnsReader(deps.lake, scope.workspace),
+    disabledPlugins: new Set([...pluginSettings].filter(([, enabled]) => !enabled).map(([id]) => id)),
   });
 
   const problems: DocumentProblem[] = [];

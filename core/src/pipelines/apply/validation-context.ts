@@ -9,6 +9,8 @@ export interface WorkspaceFacts {
   readonly datasets: ReadonlySet<string>;
   /** The columns of a dataset in the lake; undefined when it has no table yet. */
   readonly datasetColumns: (dataset: string) => Promise<string[] | undefined>;
+  /** Plugins an admin disabled in the workspace: their operators cannot be used there. */
+  readonly disabledPlugins: ReadonlySet<string>;
 }
 
 /** Adapts the plugin registry and the workspace's facts to the lookups validation makes. */
@@ -24,6 +26,10 @@ export function createValidationContext(
       return { type: entry.type, version: entry.version, config: entry.config, inputs, output, partitions };
     },
     operatorTypes: () => [...new Set(registry.operators.map((entry) => entry.type))],
+    operatorDisabledBy(type) {
+      const pluginId = registry.operator(type)?.pluginId;
+      return pluginId !== undefined && facts.disabledPlugins.has(pluginId) ? pluginId : undefined;
+    },
     check: (type) => {
       const entry = registry.check(type);
       return entry === undefined ? undefined : { config: entry.config, widgets: entry.ui?.widgets };

@@ -51,6 +51,7 @@ function context(asked: string[] = []): PipelineValidationContext {
     operator: (type) =>
       type === 'sql' ? { type, version: 1, config, inputs: { min: 1 }, output: 'table' } : undefined,
     operatorTypes: () => ['sql'],
+    operatorDisabledBy: () => undefined,
     check: (type) => CHECKS[type],
     connectionType: () => undefined,
     connectorStreamConfig: () => undefined,

@@ -46,6 +46,15 @@ export async function validateJob(
     );
     return { job, problems };
   }
+  const disabledBy = context.operatorDisabledBy(job.operator);
+  if (disabledBy !== undefined) {
+    report(
+      'PIPELINE_OPERATOR_DISABLED',
+      '.operator',
+      `operator "${job.operator}" comes from plugin "${disabledBy}", which is disabled in this workspace (Admin → Plugins)`,
+    );
+    return { job, problems };
+  }
   const operator = job.version === undefined ? latest : context.operator(job.operator, job.version);
   if (operator === undefined) {
     report(

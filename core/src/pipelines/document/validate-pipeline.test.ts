@@ -83,6 +83,7 @@ function context(overrides: Partial<PipelineValidationContext> = {}): PipelineVa
     operator: (type, version) =>
       OPERATORS.filter((o) => o.type === type && (version === undefined || o.version === version)).at(-1),
     operatorTypes: () => [...new Set(OPERATORS.map((o) => o.type))],
+    operatorDisabledBy: () => undefined,
     check: (type) => CHECKS[type],
     connectionType: (name) => CONNECTIONS[name],
     connectorStreamConfig: (type) => STREAMS[type],
@@ -168,6 +169,23 @@ describe('validatePipeline', () => {
         'PIPELINE_OPERATOR_VERSION_UNKNOWN',
         'spec.jobs[1].version',
         'job "other": operator "sql" has no version 7 (the latest installed is 2)',
+      ],
+    ]);
+  });
+
+  test('an operator whose plugin is disabled in the workspace is refused, naming the plugin', async () => {
+    const { problems } = await validatePipeline(
+      pipeline([clean]),
+      context({
+        datasetExists: () => true,
+        operatorDisabledBy: (type) => (type === 'sql' ? 'operator-sql' : undefined),
+      }),
+    );
+    assert.deepEqual(listed(problems), [
+      [
+        'PIPELINE_OPERATOR_DISABLED',
+        'spec.jobs[0].operator',
+        'job "sales_clean": operator "sql" comes from plugin "operator-sql", which is disabled in this workspace (Admin → Plugins)',
       ],
     ]);
   });

@@ -36,6 +36,8 @@ export interface PipelineValidationContext {
   operator(type: string, version?: number): OperatorInfo | undefined;
   /** Installed operator types, for messages. */
   operatorTypes(): string[];
+  /** The plugin contributing operator `type` when an admin disabled it in the workspace; else undefined. */
+  operatorDisabledBy(type: string): string | undefined;
   /** An installed data-quality check type. */
   check(type: string): CheckInfo | undefined;
   /** The connector type of a connection in the workspace or in the same apply; undefined when there is none. */
@@ -65,7 +67,7 @@ export interface PipelineValidation {
 
 /**
  * Checks a schema-valid pipeline document against the installed operators and checks and the workspace's
- * connections and datasets, and builds its job graph. Problem codes: `PIPELINE_OPERATOR_UNKNOWN`,
+ * connections and datasets, and builds its job graph. Problem codes: `PIPELINE_OPERATOR_UNKNOWN`, `PIPELINE_OPERATOR_DISABLED`,
  * `PIPELINE_OPERATOR_VERSION_UNKNOWN`, `PIPELINE_CONFIG_INVALID`, `PIPELINE_INPUTS_INVALID`,
  * `PIPELINE_OUTPUT_MISSING`, `PIPELINE_OUTPUT_UNEXPECTED`, `PIPELINE_CONNECTION_CONFLICT`,
  * `PIPELINE_CONNECTION_UNKNOWN`, `PIPELINE_CHECK_UNKNOWN`, `PIPELINE_CHECK_INVALID`, `PIPELINE_CHECK_ID_DUPLICATE`,
