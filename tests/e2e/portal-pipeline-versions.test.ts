@@ -19,6 +19,21 @@ const ADMIN = { name: 'Vera Versions', email: 'vera@versions.test', password: 'v
 const WS = 'default';
 const BASE = `/w/${WS}/pipelines/events`;
 
+/** A job landing the event files (day DATE, amount INTEGER) in `output`. */
+const landing = (output: string) => `    - id: load
+      operator: ingest
+      connection: event-files
+      config:
+        stream: events
+        streamConfig: { glob: 'events/*.csv' }
+        options:
+          schema:
+            mode: declared
+            columns:
+              - { name: day, type: DATE }
+              - { name: amount, type: INTEGER }
+      output: ${output}`;
+
 /** `events` lands event files and sums them per day (one partition per day); `whole` only lands them. */
 const documents = (root: string) => `apiVersion: assay.dev/v1
 kind: Connection
@@ -32,19 +47,7 @@ kind: Pipeline
 metadata: { name: events }
 spec:
   jobs:
-    - id: load
-      operator: ingest
-      connection: event-files
-      config:
-        stream: events
-        streamConfig: { glob: 'events/*.csv' }
-        options:
-          schema:
-            mode: declared
-            columns:
-              - { name: day, type: DATE }
-              - { name: amount, type: INTEGER }
-      output: bronze.events
+${landing('bronze.events')}
     - id: daily
       operator: sql
       inputs: [bronze.events]
@@ -58,19 +61,7 @@ kind: Pipeline
 metadata: { name: whole }
 spec:
   jobs:
-    - id: load
-      operator: ingest
-      connection: event-files
-      config:
-        stream: events
-        streamConfig: { glob: 'events/*.csv' }
-        options:
-          schema:
-            mode: declared
-            columns:
-              - { name: day, type: DATE }
-              - { name: amount, type: INTEGER }
-      output: bronze.whole
+${landing('bronze.whole')}
 `;
 
 /** The JSON answers the test reads, loosely: each call site says what it expects. */
